@@ -1,0 +1,95 @@
+"""`create_app(settings)` builds the whole mall; nothing connects at import time."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+
+from mall_api import ws
+from mall_api.auth import Tokens, load_secret
+from mall_api.context import Mall
+from mall_api.errors import ApiError, handle_api_error, handle_http_error
+from mall_api.hub import Hub
+from mall_api.projections import Projector
+from mall_api.registry import Registry
+from mall_api.routes import auctions, catalog, libraries, plans, portal, tokens
+from mall_api.settings import Settings
+from mall_api.store.documents import Documents
+from mall_api.store.log import AuctionLog
+
+log = logging.getLogger("mall")
+
+
+def connect(url: str) -> Redis:
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=64,
+        timeout=5,
+        socket_timeout=5,
+        socket_connect_timeout=2,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
+    return Redis(connection_pool=pool)
+
+
+async def wait_for_store(redis: Redis, seconds: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            await redis.ping()
+            return
+        except (RedisConnectionError, RedisTimeoutError, OSError):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+def create_app(settings: Settings) -> Starlette:
+    if settings.redis_url is None:
+        raise ValueError("create_app needs a store: set REDIS_URL, or start one with `mall serve`")
+    redis_url = settings.redis_url
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        redis = connect(redis_url)
+        await wait_for_store(redis)
+        docs = Documents(redis)
+        event_log = AuctionLog(redis)
+        hub = Hub(settings.book_interval_ms)
+        projector = Projector(redis, docs)
+        registry = Registry(redis, event_log, hub, projector, settings.bid_rate)
+        tokens = Tokens(load_secret(settings.secret, settings.data_dir))
+        app.state.mall = Mall(settings, redis, docs, event_log, hub, registry, tokens, projector)
+        loaded = await registry.load_live()
+        registry.scheduler.start()
+        log.info("mall ready: %d live auctions loaded", loaded)
+        try:
+            yield
+        finally:
+            await registry.stop()
+            await redis.aclose()
+            await redis.connection_pool.disconnect()
+
+    routes = [
+        *libraries.routes,
+        *catalog.routes,
+        *tokens.routes,
+        *plans.routes,
+        *auctions.routes,
+        *portal.routes,
+        *ws.routes,
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_error},
+    )

@@ -1,0 +1,64 @@
+"""The `mall` command: `mall serve`, `mall token ROLE ID`."""
+
+import argparse
+import dataclasses
+import logging
+import sys
+import time
+
+from mall_api.auth import ROLES, Tokens, load_secret
+from mall_api.settings import Settings
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mall_api.app import create_app
+    from mall_api.embedded import EmbeddedStore
+
+    settings = Settings.from_env()
+    store = None
+    if settings.redis_url is None:
+        store = EmbeddedStore(settings.data_dir)
+        settings = dataclasses.replace(settings, redis_url=store.start())
+        logging.getLogger("mall").info("embedded store at %s (data in %s)", settings.redis_url, settings.data_dir)
+    try:
+        uvicorn.run(
+            create_app(settings), host=args.host, port=args.port, ws="websockets-sansio", ws_max_size=4096,
+            ws_per_message_deflate=False, ws_ping_interval=20, ws_ping_timeout=20, loop="uvloop", http="httptools",
+            log_level=args.log_level, access_log=False,
+        )
+    finally:
+        if store is not None:
+            store.stop()
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    tokens = Tokens(load_secret(settings.secret, settings.data_dir))
+    issued, _ = tokens.issue(args.role, args.id, int(time.time()), args.ttl)
+    print(issued)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="mall", description="Government procurement online mall (网上商城)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("serve", help="run the mall (embedded store unless REDIS_URL is set)")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--log-level", default="info")
+    run.set_defaults(handler=serve)
+    tok = commands.add_parser("token", help="print a signed token")
+    tok.add_argument("role", choices=ROLES)
+    tok.add_argument("id")
+    tok.add_argument("--ttl", type=int, default=30 * 24 * 3600, help="seconds")
+    tok.set_defaults(handler=token)
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""What every endpoint needs: the mall's parts (built once by `create_app`), the caller, the body,
+pagination, and JSON responses."""
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import msgspec
+import orjson
+from redis.asyncio import Redis
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+
+from mall_api.auth import Principal, Tokens, bearer
+from mall_api.errors import from_validation, invalid
+from mall_api.hub import Hub
+from mall_api.projections import Projector
+from mall_api.registry import Registry
+from mall_api.settings import Settings
+from mall_api.store.documents import Documents
+from mall_api.store.log import AuctionLog
+
+T = TypeVar("T")
+MAX_BODY = 1 << 20
+MAX_LIMIT = 500
+
+
+@dataclass(slots=True)
+class Mall:
+    settings: Settings
+    redis: Redis
+    docs: Documents
+    log: AuctionLog
+    hub: Hub
+    registry: Registry
+    tokens: Tokens
+    projector: Projector
+
+
+def mall(conn: HTTPConnection) -> Mall:
+    return conn.app.state.mall
+
+
+def principal(conn: HTTPConnection) -> Principal | None:
+    token = bearer(conn.headers.get("authorization")) or conn.query_params.get("token")
+    return None if token is None else mall(conn).tokens.verify(token)
+
+
+async def body(request: Request, kind: type[T]) -> T:
+    """Decode the JSON body into `kind` (unknown fields rejected); 400 INVALID naming the field."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise invalid("the body is larger than 1 MiB")
+    try:
+        return msgspec.json.decode(raw, type=kind)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise from_validation(exc) from None
+
+
+def page_params(request: Request) -> tuple[str | None, int]:
+    raw = request.query_params.get("limit", "50")
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise invalid("limit must be a whole number", "limit") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise invalid(f"limit must be between 1 and {MAX_LIMIT}", "limit")
+    return request.query_params.get("cursor") or None, limit
+
+
+def json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def page(items: list[Any], next_cursor: str | None) -> Response:
+    return json({"items": items, "next_cursor": next_cursor})

@@ -1,0 +1,161 @@
+"""The single writer of one auction in this process: queue, group commit, acknowledge, fan out.
+
+Commands queue up while an append is in flight; the runner then decides every queued command against
+the in-memory auction, appends all their events in one script call with the expected version, and
+only after the append returned answers the callers (acknowledged means durable) and publishes the
+new state. If the append fails, the in-memory state is rebuilt from the log before the next batch;
+a conflict (another process wrote first) is re-decided on the fresh state.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from redis.exceptions import RedisError
+
+from engine.auction import Answer, Auction, Rejected
+from engine.codes import BidCode
+from engine.commands import AuctionCommand, PlaceBid
+from engine.events import Event
+from engine.ratelimit import BidRate
+from mall_api.hub import BookView, Hub
+from mall_api.store.log import AppendConflict, AuctionLog
+
+log = logging.getLogger("mall.runner")
+
+MAX_ATTEMPTS = 5
+Outcome = Answer | list[Event]
+AfterCommit = Callable[["AuctionRunner", list[Event], dict[str, int]], Awaitable[None]]
+
+
+class StoreUnavailable(Exception):
+    """The store did not take the command; nothing was decided."""
+
+
+class AuctionRunner:
+    def __init__(
+        self, auction_id: str, auction: Auction, log_: AuctionLog, hub: Hub, after_commit: AfterCommit, bid_rate: int
+    ) -> None:
+        self.auction_id = auction_id
+        self.auction = auction
+        self.rate = BidRate(bid_rate)
+        self._log = log_
+        self._hub = hub
+        self._after_commit = after_commit
+        self._pending: list[tuple[AuctionCommand, asyncio.Future[Outcome]]] = []
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._stale = False
+        self._published: BookView | None = self.view()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"auction-{auction_id}")
+
+    # -- what callers use ---------------------------------------------------------------------
+
+    def submit(self, cmd: AuctionCommand) -> "asyncio.Future[Outcome]":
+        """Queue a command; the future resolves once its events are durable (or it was refused).
+        A bid resolves to its Answer; a Tick or Cancel to the events it caused; a store failure
+        raises StoreUnavailable from the future."""
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((cmd, future))
+        self._idle.clear()
+        self._wake.set()
+        return future
+
+    async def committed(self) -> Auction:
+        """The auction once no batch is in flight: its state is exactly what the log holds."""
+        while not self._idle.is_set():
+            await self._idle.wait()
+        return self.auction
+
+    def view(self) -> BookView | None:
+        if self.auction.terms is None:
+            return None
+        return BookView(
+            seq=self.auction.seq, best_fen=self.auction.best_fen(), bidders=self.auction.book.bidders,
+            closes_at=self.auction.closes_at, sealed=self.auction.sealed,
+        )
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    await self._commit(batch)
+                except Exception as exc:
+                    log.exception("auction %s: batch failed", self.auction_id)
+                    self._stale = True
+                    _fail(batch, exc)
+            if not self._pending:
+                self._idle.set()
+
+    async def _commit(self, batch: list[tuple[AuctionCommand, "asyncio.Future[Outcome]"]]) -> None:
+        for _ in range(MAX_ATTEMPTS):
+            if self._stale:
+                await self._reload()
+            base = self.auction.seq
+            events: list[Event] = []
+            ranks: dict[str, int] = {}
+            outcomes: list[list[Event]] = []
+            for cmd, _future in batch:
+                decided = self.auction.decide(cmd)
+                for event in decided:
+                    ranks.update(self.auction.apply(event))
+                events.extend(decided)
+                outcomes.append(decided)
+            if not events:
+                break
+            try:
+                await self._log.append(self.auction_id, base, events, self.auction.status, self.auction.closes_at)
+                break
+            except AppendConflict as conflict:
+                log.info("auction %s: %s; re-deciding", self.auction_id, conflict)
+                self._stale = True
+            except (RedisError, OSError) as exc:
+                self._stale = True
+                raise StoreUnavailable(str(exc)) from exc
+        else:
+            raise StoreUnavailable(f"auction {self.auction_id} kept conflicting")
+        for (cmd, future), decided in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue
+            if isinstance(cmd, PlaceBid):
+                answer = self.auction.answer_for(cmd.supplier_id, cmd.ref)
+                future.set_result(answer if answer is not None else Rejected(cmd.ref, BidCode.UNAVAILABLE))
+            else:
+                future.set_result(decided)
+        if events:
+            await self._after_commit(self, events, ranks)
+
+    def publish(self, ranks: dict[str, int]) -> None:
+        """Hand the committed state to the local watchers (only what changed)."""
+        view = self.view()
+        changed = view is not None and not view.same_state(self._published)
+        if changed:
+            self._published = view
+        if changed or ranks:
+            self._hub.publish(self.auction_id, view if changed else None, ranks, self.auction.seq)
+
+    async def _reload(self) -> None:
+        try:
+            events = await self._log.read_all(self.auction_id)
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        self.auction = Auction.replay(events)
+        self._stale = False
+
+
+def _fail(batch: list[tuple[AuctionCommand, "asyncio.Future[Outcome]"]], exc: Exception) -> None:
+    for _cmd, future in batch:
+        if not future.done():
+            future.set_exception(exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(str(exc)))

@@ -1,0 +1,74 @@
+"""A real `mall serve` process for integration tests (its own embedded store, or a given REDIS_URL)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class MallProcess:
+    def __init__(self, data_dir: Path, port: int | None = None, redis_url: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.redis_url = redis_url
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws_base = f"ws://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> "MallProcess":
+        env = {**os.environ, "MALL_DATA_DIR": str(self.data_dir), "MALL_SECRET": SECRET,
+               "MALL_BOOK_INTERVAL_MS": "10"}
+        env.pop("REDIS_URL", None)
+        if self.redis_url:
+            env["REDIS_URL"] = self.redis_url
+        log = open(self.data_dir / f"mall-{self.port}.log", "ab")  # noqa: SIM115 - owned by the child
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mall_api.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"mall exited with {self.proc.returncode}: {self.log_tail()}")
+            try:
+                if httpx.get(f"{self.base}/api/stats", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"mall did not answer in {timeout} s: {self.log_tail()}")
+
+    def log_tail(self) -> str:
+        path = self.data_dir / f"mall-{self.port}.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: the mall and its embedded store die together."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.proc = None
