@@ -12,6 +12,9 @@ import httpx
 
 from tests.conftest import SECRET
 
+# The console script `pip install` put beside this interpreter: the command a user runs.
+MALL = str(Path(sys.executable).with_name("mall"))
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -36,7 +39,7 @@ class MallProcess:
             env["REDIS_URL"] = self.redis_url
         log = open(self.data_dir / f"mall-{self.port}.log", "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mall_api.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
+            [MALL, "serve", "--port", str(self.port), "--log-level", "warning"],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
