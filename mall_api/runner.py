@@ -45,8 +45,9 @@ class AuctionRunner:
         self._after_commit = after_commit
         self._pending: list[tuple[AuctionCommand, asyncio.Future[Outcome]]] = []
         self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        # Held from the first decision of a batch until its append returned. asyncio.Lock is fair,
+        # so a reader waiting for committed state gets it between two batches even under load.
+        self._batch = asyncio.Lock()
         self._stale = False
         self._published: BookView | None = self.view()
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"auction-{auction_id}")
@@ -59,15 +60,14 @@ class AuctionRunner:
         raises StoreUnavailable from the future."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._pending.append((cmd, future))
-        self._idle.clear()
         self._wake.set()
         return future
 
     async def committed(self) -> Auction:
-        """The auction once no batch is in flight: its state is exactly what the log holds."""
-        while not self._idle.is_set():
-            await self._idle.wait()
-        return self.auction
+        """The auction between two batches, when its state is exactly what the log holds. Use it
+        before the next await: the next batch may start deciding then."""
+        async with self._batch:
+            return self.auction
 
     def view(self) -> BookView | None:
         if self.auction.terms is None:
@@ -89,15 +89,17 @@ class AuctionRunner:
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    await self._commit(batch)
-                except Exception as exc:
-                    log.exception("auction %s: batch failed", self.auction_id)
-                    self._stale = True
-                    _fail(batch, exc)
-            if not self._pending:
-                self._idle.set()
+                async with self._batch:
+                    batch, self._pending = self._pending, []
+                    try:
+                        await self._commit(batch)
+                    except StoreUnavailable as exc:
+                        log.warning("auction %s: store unavailable: %s", self.auction_id, exc)
+                        _fail(batch, exc)
+                    except Exception as exc:
+                        log.exception("auction %s: batch failed", self.auction_id)
+                        self._stale = True
+                        _fail(batch, exc)
 
     async def _commit(self, batch: list[tuple[AuctionCommand, "asyncio.Future[Outcome]"]]) -> None:
         for _ in range(MAX_ATTEMPTS):
