@@ -136,7 +136,9 @@ class Auction:
             case Tick():
                 return self._decide_tick(cmd.at)
             case Cancel():
-                if self.status not in ("scheduled", "open"):
+                # Cancelling is for before the close; at `closes_at` the auction is due to close
+                # whether or not the Tick has arrived yet.
+                if self.status not in ("scheduled", "open") or cmd.at >= self.closes_at:
                     return []
                 return [Cancelled(seq=self.seq + 1, at=cmd.at, by=cmd.by, reason=cmd.reason)]
             case Launch():

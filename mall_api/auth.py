@@ -4,6 +4,7 @@ The secret is `MALL_SECRET`, or one generated on first start into the data direc
 `mall token` reads too.
 """
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ def load_secret(configured: str | None, data_dir: Path) -> str:
     tmp.write_text(secret)
     tmp.chmod(0o600)
     try:
-        tmp.link(path)
+        os.link(tmp, path)
     except FileExistsError:
         pass
     finally:

@@ -3,6 +3,7 @@
 import argparse
 import dataclasses
 import logging
+import signal
 import sys
 import time
 
@@ -17,6 +18,9 @@ def serve(args: argparse.Namespace) -> int:
     from mall_api.embedded import EmbeddedStore
 
     settings = Settings.from_env()
+    # uvicorn re-raises the signal that stopped it once it has shut down; exit through Python so
+    # that the embedded store below is stopped too rather than orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     store = None
     if settings.redis_url is None:
         store = EmbeddedStore(settings.data_dir)
