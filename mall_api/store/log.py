@@ -2,7 +2,8 @@
 
 `append` writes a batch of events in one Lua call only if the log is at `expected_seq`; stream ids
 are `0-<seq>` so the stream itself refuses a duplicate. Each bid event also records its command id
-(supplier + ref), so a retry whose first answer was lost can never place a second bid.
+(supplier + ref), so a retry whose first answer was lost can never place a second bid. Each entry
+carries its audit-chain link (`h`, engine.chain) next to the event (`e`).
 """
 
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from importlib import resources
 
 from redis.asyncio import Redis
 
+from engine.chain import GENESIS, link
 from engine.events import BidAccepted, BidRejected, Event, decode, encode
 from mall_api.store import keys
 
@@ -42,24 +44,47 @@ class AuctionLog:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._append = redis.register_script(_APPEND)
+        # The chain head after the last append this process made, per auction: (seq, link).
+        self._heads: dict[str, tuple[int, str]] = {}
 
     async def append(
         self, auction_id: str, expected_seq: int, events: list[Event], status: str, closes_at: int
     ) -> int:
         """Append `events` (whose seqs follow `expected_seq`) and return the new seq; raise
         AppendConflict if the log is not at `expected_seq` or already holds one of the commands."""
+        head = await self._head(auction_id, expected_seq)
         args: list[bytes | str | int] = [expected_seq, status, closes_at, len(events)]
         for event in events:
-            args.append(encode(event))
-            args.append(command_id(event))
+            payload = encode(event)
+            head = link(head, payload)
+            args += [payload, command_id(event), head]
         reply = await self._append(
             keys=[keys.auction_events(auction_id), keys.auction_meta(auction_id), keys.auction_commands(auction_id)],
             args=args,
         )
         verdict = reply[0].decode() if isinstance(reply[0], bytes) else reply[0]
         if verdict != "ok":
+            self._heads.pop(auction_id, None)
             raise AppendConflict(int(reply[1]), duplicate=verdict == "duplicate")
+        self._heads[auction_id] = (int(reply[1]), head)
         return int(reply[1])
+
+    async def _head(self, auction_id: str, seq: int) -> str:
+        cached = self._heads.get(auction_id)
+        if cached is not None and cached[0] == seq:
+            return cached[1]
+        if seq == 0:
+            return GENESIS
+        entries = await self._redis.xrange(keys.auction_events(auction_id), min=f"0-{seq}", max=f"0-{seq}")
+        if not entries:
+            return GENESIS  # the append will conflict: the log is not at `seq`
+        return entries[0][1][b"h"].decode()
+
+    async def read_links(self, auction_id: str) -> list[tuple[int, bytes, str]]:
+        """Every entry as stored, `(seq, payload, link)`, for the audit chain to verify."""
+        entries = await self._redis.xrange(keys.auction_events(auction_id))
+        return [(int(entry_id.split(b"-")[1]), fields[b"e"], fields.get(b"h", b"").decode())
+                for entry_id, fields in entries]
 
     async def read(self, auction_id: str, after_seq: int = 0, count: int | None = None) -> list[Event]:
         """The events with seq > after_seq, in order."""

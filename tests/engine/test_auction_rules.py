@@ -19,6 +19,7 @@ from engine.events import (
     Launched,
     Opened,
 )
+from engine.ratelimit import BidRate
 from engine.transitions import IllegalTransition
 from tests.engine.support import (
     CLOSES_AT,
@@ -685,3 +686,17 @@ def test_rules_combined_match_the_model(
         assert auction.outcome.price_fen == model.ranked()[0][1]
     if auction.status != "cancelled":
         assert [(q.supplier_id, q.price_fen) for q in auction.outcome.bids] == model.ranked()
+
+
+# -- RATE_LIMITED (the shell's limiter, pure) ----------------------------------------------------
+
+
+def test_bid_rate_allows_n_per_second_per_supplier() -> None:
+    rate = BidRate(10)
+    second = T0 - T0 % 1000
+    assert all(rate.allow("S1", second + i) for i in range(10))
+    assert not rate.allow("S1", second + 999)
+    assert rate.allow("S2", second + 999), "each supplier has its own budget"
+    assert rate.allow("S1", second + 1000), "a new second starts afresh"
+    assert sum(rate.allow("S1", second + 1000 + i) for i in range(20)) == 9
+    assert BidCode.RATE_LIMITED == "RATE_LIMITED"
