@@ -8,6 +8,7 @@ import sys
 import time
 
 from mall_api.auth import ROLES, Tokens, load_secret
+from mall_api.commands import register_all
 from mall_api.settings import Settings
 
 
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     tok.add_argument("id")
     tok.add_argument("--ttl", type=int, default=30 * 24 * 3600, help="seconds")
     tok.set_defaults(handler=token)
+    register_all(commands)
     args = parser.parse_args(argv)
     return int(args.handler(args))
 
