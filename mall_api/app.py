@@ -53,6 +53,11 @@ async def wait_for_store(redis: Redis, seconds: float = 30) -> None:
             await asyncio.sleep(0.2)
 
 
+def from_env() -> Starlette:
+    """The app of one `mall serve --workers N` worker."""
+    return create_app(Settings.from_env())
+
+
 def create_app(settings: Settings) -> Starlette:
     if settings.redis_url is None:
         raise ValueError("create_app needs a store: set REDIS_URL, or start one with `mall serve`")
@@ -70,7 +75,7 @@ def create_app(settings: Settings) -> Starlette:
         tokens = Tokens(load_secret(settings.secret, settings.data_dir))
         app.state.mall = Mall(settings, redis, docs, event_log, hub, registry, tokens, projector)
         loaded = await registry.load_live()
-        registry.scheduler.start()
+        registry.start()
         log.info("mall ready: %d live auctions loaded", loaded)
         try:
             yield

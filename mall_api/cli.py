@@ -3,9 +3,11 @@
 import argparse
 import dataclasses
 import logging
+import os
 import signal
 import sys
 import time
+from typing import Any
 
 from mall_api.auth import ROLES, Tokens, load_secret
 from mall_api.commands import register_all
@@ -27,9 +29,16 @@ def serve(args: argparse.Namespace) -> int:
         store = EmbeddedStore(settings.data_dir)
         settings = dataclasses.replace(settings, redis_url=store.start())
         logging.getLogger("mall").info("embedded store at %s (data in %s)", settings.redis_url, settings.data_dir)
+    if args.workers > 1:
+        # Each worker builds its app from the environment, on the store this parent started.
+        os.environ["REDIS_URL"] = settings.redis_url or ""
+        os.environ["MALL_DATA_DIR"] = str(settings.data_dir)
+        load_secret(settings.secret, settings.data_dir)  # generated once, before the workers race for it
+    app: Any = "mall_api.app:from_env" if args.workers > 1 else create_app(settings)
     try:
         uvicorn.run(
-            create_app(settings), host=args.host, port=args.port, ws="websockets-sansio", ws_max_size=4096,
+            app, factory=args.workers > 1, workers=args.workers if args.workers > 1 else None,
+            host=args.host, port=args.port, ws="websockets-sansio", ws_max_size=4096,
             ws_per_message_deflate=False, ws_ping_interval=20, ws_ping_timeout=20, loop="uvloop", http="httptools",
             log_level=args.log_level, access_log=False,
         )
@@ -55,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--log-level", default="info")
+    run.add_argument("--workers", type=int, default=1, help="processes sharing one store")
     run.set_defaults(handler=serve)
     tok = commands.add_parser("token", help="print a signed token")
     tok.add_argument("role", choices=ROLES)

@@ -109,6 +109,10 @@ class Hub:
                 channel.timer.cancel()
             del self._channels[auction_id]
 
+    def suppliers(self, auction_id: str) -> list[str]:
+        channel = self._channels.get(auction_id)
+        return [] if channel is None else list(channel.by_supplier)
+
     def watchers(self, auction_id: str) -> int:
         channel = self._channels.get(auction_id)
         return 0 if channel is None else len(channel.watchers)

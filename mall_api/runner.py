@@ -26,7 +26,8 @@ log = logging.getLogger("mall.runner")
 
 MAX_ATTEMPTS = 5
 Outcome = Answer | list[Event]
-AfterCommit = Callable[["AuctionRunner", list[Event], dict[str, int]], Awaitable[None]]
+# (runner, events, rank changes or None when unknown, written by this process?)
+AfterCommit = Callable[["AuctionRunner", list[Event], dict[str, int] | None, bool], Awaitable[None]]
 
 
 class StoreUnavailable(Exception):
@@ -49,6 +50,9 @@ class AuctionRunner:
         # so a reader waiting for committed state gets it between two batches even under load.
         self._batch = asyncio.Lock()
         self._stale = False
+        self._remote_seq = auction.seq
+        self._committed_seq = auction.seq  # what the log is known to hold (the state may run ahead mid-batch)
+        self._changed = asyncio.Event()
         self._published: BookView | None = self.view()
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"auction-{auction_id}")
 
@@ -82,29 +86,46 @@ class AuctionRunner:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
 
+    def follow(self, seq: int) -> None:
+        """Another process appended up to `seq` (a notice, or a version check): catch up soon."""
+        if seq > self._remote_seq:
+            self._remote_seq = seq
+            self._wake.set()
+
+    async def changed(self, after_seq: int) -> None:
+        """Return once the committed log is past `after_seq` (for followers such as the audit feed)."""
+        while self.auction.seq <= after_seq:
+            await self._changed.wait()
+
     # -- the loop -----------------------------------------------------------------------------
 
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._pending:
+            while self._pending or self._remote_seq > self.auction.seq:
                 async with self._batch:
-                    batch, self._pending = self._pending, []
                     try:
-                        await self._commit(batch)
+                        if self._remote_seq > self.auction.seq:
+                            await self._sync()
+                        if self._pending:
+                            batch, self._pending = self._pending, []
+                            try:
+                                await self._commit(batch)
+                            except Exception as exc:
+                                _fail(batch, exc)
+                                raise
                     except StoreUnavailable as exc:
                         log.warning("auction %s: store unavailable: %s", self.auction_id, exc)
-                        _fail(batch, exc)
-                    except Exception as exc:
+                        await asyncio.sleep(0.05)  # let the store come back before the next try
+                    except Exception:
                         log.exception("auction %s: batch failed", self.auction_id)
                         self._stale = True
-                        _fail(batch, exc)
 
     async def _commit(self, batch: list[tuple[AuctionCommand, "asyncio.Future[Outcome]"]]) -> None:
         for _ in range(MAX_ATTEMPTS):
             if self._stale:
-                await self._reload()
+                await self._sync()
             base = self.auction.seq
             events: list[Event] = []
             ranks: dict[str, int] = {}
@@ -121,10 +142,11 @@ class AuctionRunner:
                 await self._log.append(self.auction_id, base, events, self.auction.status, self.auction.closes_at)
                 break
             except AppendConflict as conflict:
+                # Another process wrote first: our optimistic state is wrong; rebuild it and decide again.
                 log.info("auction %s: %s; re-deciding", self.auction_id, conflict)
                 self._stale = True
             except (RedisError, OSError) as exc:
-                self._stale = True
+                self._stale = True  # outcome unknown: the next batch starts from what the log holds
                 raise StoreUnavailable(str(exc)) from exc
         else:
             raise StoreUnavailable(f"auction {self.auction_id} kept conflicting")
@@ -137,24 +159,46 @@ class AuctionRunner:
             else:
                 future.set_result(decided)
         if events:
-            await self._after_commit(self, events, ranks)
+            self._committed_seq = self.auction.seq
+            self._signal_change()
+            await self._after_commit(self, events, ranks, True)
 
-    def publish(self, ranks: dict[str, int]) -> None:
-        """Hand the committed state to the local watchers (only what changed)."""
+    async def _sync(self) -> None:
+        """Bring the state up to the log: read what others appended, or rebuild after a failed batch."""
+        try:
+            if self._stale:
+                events = await self._log.read_all(self.auction_id)
+                self.auction = Auction.replay(events)
+                self._stale = False
+                fresh = events[self._committed_seq:]
+            else:
+                fresh = await self._log.read(self.auction_id, self.auction.seq)
+                for event in fresh:
+                    self.auction.apply(event)
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        self._remote_seq = max(self._remote_seq, self.auction.seq)
+        self._committed_seq = self.auction.seq
+        if fresh:
+            self._signal_change()
+            await self._after_commit(self, fresh, None, False)
+
+    def _signal_change(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def publish(self, ranks: dict[str, int] | None) -> None:
+        """Hand the committed state to the local watchers (only what changed). `ranks` None: the
+        changes are not known (state caught up from the log), so every watching supplier's rank is sent."""
         view = self.view()
         changed = view is not None and not view.same_state(self._published)
         if changed:
             self._published = view
+        if ranks is None:
+            ranks = {} if self.auction.sealed else {
+                s: rank for s in self._hub.suppliers(self.auction_id) if (rank := self.auction.book.rank(s))}
         if changed or ranks:
             self._hub.publish(self.auction_id, view if changed else None, ranks, self.auction.seq)
-
-    async def _reload(self) -> None:
-        try:
-            events = await self._log.read_all(self.auction_id)
-        except (RedisError, OSError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
-        self.auction = Auction.replay(events)
-        self._stale = False
 
 
 def _fail(batch: list[tuple[AuctionCommand, "asyncio.Future[Outcome]"]], exc: Exception) -> None:

@@ -16,10 +16,33 @@ from mall_api.settings import Settings
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 
 
-@pytest.fixture(scope="session")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ValkeyServer]:
-    server = ValkeyServer(data_dir=tmp_path_factory.mktemp("valkey"), appendonly="yes", appendfsync="always")
+def cluster_mode_server(data_dir: Path) -> ValkeyServer:
+    """A single-node Redis Cluster holding every slot: a script or transaction that touches keys of two
+    slots fails here (CROSSSLOT) as it would on a real cluster."""
+    server = ValkeyServer(data_dir=data_dir, appendonly="yes", appendfsync="always",
+                          **{"cluster-enabled": "yes", "cluster-config-file": "nodes.conf"})
     server.start()
+    client = redis.Redis(**server.connection_kwargs)
+    try:
+        client.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+        deadline = time.monotonic() + 10
+        while b"cluster_state:ok" not in client.execute_command("CLUSTER", "INFO"):
+            assert time.monotonic() < deadline, "the cluster did not come up"
+            time.sleep(0.05)
+    finally:
+        client.close()
+    return server
+
+
+@pytest.fixture(scope="session", params=["standalone", "cluster"])
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ValkeyServer]:
+    """Every store test runs on a plain server and on a cluster-mode one."""
+    data_dir = tmp_path_factory.mktemp(f"valkey-{request.param}")
+    if request.param == "cluster":
+        server = cluster_mode_server(data_dir)
+    else:
+        server = ValkeyServer(data_dir=data_dir, appendonly="yes", appendfsync="always")
+        server.start()
     try:
         yield server
     finally:

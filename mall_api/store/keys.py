@@ -18,21 +18,30 @@ def auction_commands(auction_id: str) -> str:
 
 
 def documents(kind: str) -> str:
-    return f"mall:doc:{kind}"
+    # `{kind}` is the hash tag: one kind's documents and index share a slot with its counters
+    # (plans and their batch numbers are written by one script).
+    return f"mall:doc:{{{kind}}}"
 
 
 def document_index(kind: str) -> str:
-    return f"mall:idx:{kind}"
+    return f"mall:idx:{{{kind}}}"
 
 
 LIVE_AUCTIONS = "mall:auctions:live"
 ALL_AUCTIONS = "mall:auctions"
-ANNOUNCEMENTS = "mall:doc:announcement"
-ANNOUNCEMENT_TIMELINE = "mall:idx:announcement"
+# Announcements and their indexes share one slot ({ann}) so that they can be written together.
+ANNOUNCEMENTS = "mall:{ann}:doc"
+ANNOUNCEMENT_TIMELINE = "mall:{ann}:timeline"
+NOTICES = "mall:notices"
 STATS_TOTALS = "mall:{stats}:totals"
 STATS_SEEN = "mall:{stats}:seen"
 STATS_CYCLES = "mall:{stats}:cycles"
 
 
 def batch_counter(year: int) -> str:
-    return f"mall:batch:{year}"
+    """The year's last batch sequence; in the plans' slot so that filing and numbering are one script."""
+    return f"mall:batch:{{plan}}:{year}"
+
+
+# batch_no -> plan id, written by the filing script with the number itself.
+BATCH_INDEX = "mall:batch:{plan}:index"

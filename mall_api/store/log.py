@@ -53,7 +53,7 @@ class AuctionLog:
         """Append `events` (whose seqs follow `expected_seq`) and return the new seq; raise
         AppendConflict if the log is not at `expected_seq` or already holds one of the commands."""
         head = await self._head(auction_id, expected_seq)
-        args: list[bytes | str | int] = [expected_seq, status, closes_at, len(events)]
+        args: list[bytes | str | int] = [expected_seq, status, closes_at, len(events), keys.NOTICES, auction_id]
         for event in events:
             payload = encode(event)
             head = link(head, payload)

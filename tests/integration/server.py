@@ -32,6 +32,10 @@ class MallProcess:
         self.ws_base = f"ws://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> "MallProcess":
+        self.spawn()
+        return self.wait_ready(timeout)
+
+    def spawn(self) -> "MallProcess":
         env = {**os.environ, "MALL_DATA_DIR": str(self.data_dir), "MALL_SECRET": SECRET,
                "MALL_BOOK_INTERVAL_MS": "10"}
         env.pop("REDIS_URL", None)
@@ -42,6 +46,10 @@ class MallProcess:
             [MALL, "serve", "--port", str(self.port), "--log-level", "warning"],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
+        return self
+
+    def wait_ready(self, timeout: float = 30) -> "MallProcess":
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
