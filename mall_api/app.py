@@ -13,7 +13,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
-from mall_api import ws
+from mall_api import audit_feed, ws
 from mall_api.auth import Tokens, load_secret
 from mall_api.context import Mall
 from mall_api.errors import ApiError, handle_api_error, handle_http_error
@@ -92,6 +92,7 @@ def create_app(settings: Settings) -> Starlette:
         *auctions.routes,
         *portal.routes,
         *ws.routes,
+        *audit_feed.routes,
     ]
     return Starlette(
         routes=routes,

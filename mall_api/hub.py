@@ -9,6 +9,7 @@ never sees `seq` go back: frames older than what it already has are skipped.
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mall_api import wire
@@ -39,7 +40,7 @@ class BookView:
 class Watcher:
     """One socket's outbox. `pump` (run by the socket's writer) drains it."""
 
-    __slots__ = ("close_code", "frames", "last_seq", "limit", "ready", "supplier_id")
+    __slots__ = ("close_code", "frames", "last_seq", "limit", "on_overflow", "ready", "supplier_id")
 
     def __init__(self, supplier_id: str | None, limit: int, last_seq: int) -> None:
         self.supplier_id = supplier_id
@@ -48,6 +49,9 @@ class Watcher:
         self.frames: deque[str] = deque()
         self.ready = asyncio.Event()
         self.close_code: int | None = None
+        # Called once when the outbox overflows: the writer is stuck on a peer that does not read,
+        # so the socket must be closed from outside the writer.
+        self.on_overflow: Callable[[], None] | None = None
 
     def push(self, frame: str) -> None:
         if self.close_code is not None:
@@ -55,6 +59,8 @@ class Watcher:
         if len(self.frames) >= self.limit:
             self.frames.clear()
             self.close_code = CLOSE_TRY_AGAIN_LATER
+            if self.on_overflow is not None:
+                self.on_overflow()
         else:
             self.frames.append(frame)
         self.ready.set()

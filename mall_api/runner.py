@@ -94,8 +94,12 @@ class AuctionRunner:
 
     async def changed(self, after_seq: int) -> None:
         """Return once the committed log is past `after_seq` (for followers such as the audit feed)."""
-        while self.auction.seq <= after_seq:
+        while self._committed_seq <= after_seq:
             await self._changed.wait()
+
+    @property
+    def committed_seq(self) -> int:
+        return self._committed_seq
 
     # -- the loop -----------------------------------------------------------------------------
 

@@ -19,9 +19,10 @@ from engine.codes import BidCode, message
 from engine.commands import PlaceBid
 from mall_api import wire
 from mall_api.clock import now_ms, to_rfc3339
+from mall_api.closing import close_now
 from mall_api.context import mall, principal
 from mall_api.eligibility import supplier_eligible
-from mall_api.hub import Watcher
+from mall_api.hub import CLOSE_TRY_AGAIN_LATER, Watcher
 from mall_api.registry import closed_frame
 from mall_api.runner import AuctionRunner, Outcome, StoreUnavailable
 
@@ -90,6 +91,7 @@ async def auction_socket(websocket: WebSocket) -> None:
     auction = await runner.committed()
     supplier_id = who.id if who.role == "supplier" else None
     watcher = Watcher(supplier_id, m.settings.send_queue, last_seq=auction.seq)
+    watcher.on_overflow = lambda: close_now(websocket, CLOSE_TRY_AGAIN_LATER)
     watcher.push(wire.encode(snapshot(auction, supplier_id)).decode())
     if auction.finished:
         watcher.push(wire.encode(closed_frame(auction)).decode())

@@ -80,9 +80,11 @@ class AuctionLog:
             return GENESIS  # the append will conflict: the log is not at `seq`
         return entries[0][1][b"h"].decode()
 
-    async def read_links(self, auction_id: str) -> list[tuple[int, bytes, str]]:
-        """Every entry as stored, `(seq, payload, link)`, for the audit chain to verify."""
-        entries = await self._redis.xrange(keys.auction_events(auction_id))
+    async def read_links(
+        self, auction_id: str, after_seq: int = 0, count: int | None = None
+    ) -> list[tuple[int, bytes, str]]:
+        """The entries after `after_seq` as stored, `(seq, payload, link)`, for the audit chain."""
+        entries = await self._redis.xrange(keys.auction_events(auction_id), min=f"(0-{after_seq}", count=count)
         return [(int(entry_id.split(b"-")[1]), fields[b"e"], fields.get(b"h", b"").decode())
                 for entry_id, fields in entries]
 

@@ -23,10 +23,14 @@ def free_port() -> int:
 
 
 class MallProcess:
-    def __init__(self, data_dir: Path, port: int | None = None, redis_url: str | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, redis_url: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.redis_url = redis_url
+        self.extra_env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
@@ -41,6 +45,7 @@ class MallProcess:
         env.pop("REDIS_URL", None)
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
+        env.update(self.extra_env)
         log = open(self.data_dir / f"mall-{self.port}.log", "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(
             [MALL, "serve", "--port", str(self.port), "--log-level", "warning"],
