@@ -15,6 +15,7 @@ class Settings:
     reference_max_age_days: int = 30
     open_tender_threshold_fen: int = 2_000_000 * 100
     send_queue: int = 256
+    ws_ping_s: float = 20.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -28,4 +29,5 @@ class Settings:
             reference_max_age_days=int(env.get("MALL_REFERENCE_MAX_AGE_DAYS", "30")),
             open_tender_threshold_fen=int(env.get("MALL_OPEN_TENDER_THRESHOLD_FEN", str(2_000_000 * 100))),
             send_queue=int(env.get("MALL_SEND_QUEUE", "256")),
+            ws_ping_s=float(env.get("MALL_WS_PING_S", "20")),
         )

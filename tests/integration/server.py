@@ -25,12 +25,13 @@ def free_port() -> int:
 class MallProcess:
     def __init__(
         self, data_dir: Path, port: int | None = None, redis_url: str | None = None,
-        env: dict[str, str] | None = None,
+        env: dict[str, str] | None = None, extra_args: list[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.redis_url = redis_url
         self.extra_env = env or {}
+        self.extra_args = extra_args or []
         self.proc: subprocess.Popen[bytes] | None = None
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
@@ -48,7 +49,7 @@ class MallProcess:
         env.update(self.extra_env)
         log = open(self.data_dir / f"mall-{self.port}.log", "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(
-            [MALL, "serve", "--port", str(self.port), "--log-level", "warning"],
+            [MALL, "serve", "--port", str(self.port), "--log-level", "warning", *self.extra_args],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         return self
