@@ -228,25 +228,22 @@ class Auction:
 
     # -- the only mutation --------------------------------------------------------------------
 
-    def apply(self, event: Event) -> dict[str, int]:
-        """Apply one event; return the suppliers whose rank changed (empty in sealed mode)."""
+    def apply(self, event: Event) -> None:
+        """Apply one event: the only mutation, and all that replay does."""
         new_status = next_status(self.status, EVENT_TYPES[type(event)])
         if event.seq != self.seq + 1:
             raise IllegalTransition(f"event seq {event.seq} does not follow {self.seq}")
-        changed: dict[str, int] = {}
         match event:
-            case Launched():
-                self.terms = event
-                self.closes_at = event.closes_at
             case BidAccepted():
-                changed = self.book.place(Quote(event.supplier_id, event.price_fen, event.seq, event.at))
+                self.book.place(Quote(event.supplier_id, event.price_fen, event.seq, event.at))
                 rank = None if self.sealed else self.book.rank(event.supplier_id)
                 self._answers[(event.supplier_id, event.ref)] = Accepted(
                     event.ref, event.price_fen, rank, event.seq, event.at)
-                if self.sealed:
-                    changed = {}
             case BidRejected():
                 self._answers[(event.supplier_id, event.ref)] = Rejected(event.ref, BidCode(event.code))
+            case Launched():
+                self.terms = event
+                self.closes_at = event.closes_at
             case Extended():
                 self.closes_at = event.closes_at
                 self.extensions = event.extensions
@@ -254,7 +251,6 @@ class Auction:
                 self.outcome = event
         self.status = new_status
         self.seq = event.seq
-        return changed
 
     @property
     def finished(self) -> bool:

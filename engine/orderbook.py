@@ -3,8 +3,9 @@
 Quotes are kept in a `SortedList` of `(price_fen, seq, supplier_id)`: lowest price first, and among
 equal prices the one accepted first (smaller `seq`). A supplier has at most one live quote, its last;
 a new quote from the same supplier replaces the old one. Best price, a supplier's rank and the number
-of distinct bidders are O(log n). `place` reports the ranks that changed, computed from the
-positions that moved rather than by re-ranking everyone.
+of distinct bidders are O(log n). `place` is the fast path (replay, the live book);
+`place_reporting` also reports the ranks that changed, computed from the positions that moved
+rather than by re-ranking everyone.
 """
 
 from typing import NamedTuple
@@ -26,9 +27,16 @@ class OrderBook:
         self._keys: SortedList = SortedList()
         self._by_supplier: dict[str, Quote] = {}
 
-    def place(self, quote: Quote) -> dict[str, int]:
-        """Put `quote` in the book (replacing the supplier's previous one) and return every
-        supplier whose rank changed, with its new rank (1 = best)."""
+    def place(self, quote: Quote) -> None:
+        """Put `quote` in the book, replacing the supplier's previous one."""
+        previous = self._by_supplier.get(quote.supplier_id)
+        if previous is not None:
+            self._keys.remove((previous.price_fen, previous.seq, previous.supplier_id))
+        self._keys.add((quote.price_fen, quote.seq, quote.supplier_id))
+        self._by_supplier[quote.supplier_id] = quote
+
+    def place_reporting(self, quote: Quote) -> dict[str, int]:
+        """`place`, returning every supplier whose rank changed, with its new rank (1 = best)."""
         previous = self._by_supplier.get(quote.supplier_id)
         old_index: int | None = None
         if previous is not None:

@@ -39,7 +39,8 @@ def serve(args: argparse.Namespace) -> int:
         uvicorn.run(
             app, factory=args.workers > 1, workers=args.workers if args.workers > 1 else None,
             host=args.host, port=args.port, ws="websockets-sansio", ws_max_size=4096,
-            ws_per_message_deflate=False, ws_ping_interval=settings.ws_ping_s, ws_ping_timeout=settings.ws_ping_s, loop="uvloop", http="httptools",
+            ws_per_message_deflate=False, ws_ping_interval=settings.ws_ping_s, ws_ping_timeout=settings.ws_ping_s,
+            loop="uvloop", http="httptools",
             log_level=args.log_level, access_log=False,
         )
     finally:

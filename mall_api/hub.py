@@ -84,6 +84,7 @@ class _Channel:
     by_supplier: dict[str, set[Watcher]] = field(default_factory=dict)
     view: BookView | None = None
     ranks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    sent_ranks: dict[str, int] = field(default_factory=dict)
     last_flush: float = -1e9
     timer: asyncio.TimerHandle | None = None
 
@@ -131,8 +132,10 @@ class Hub:
         if view is not None:
             channel.view = view
         for supplier_id, rank in ranks.items():
-            if supplier_id in channel.by_supplier:
+            if supplier_id in channel.by_supplier and channel.sent_ranks.get(supplier_id) != rank:
                 channel.ranks[supplier_id] = (rank, seq)
+            else:
+                channel.ranks.pop(supplier_id, None)  # back where it was when last sent
         if channel.timer is None and (channel.view is not None or channel.ranks):
             loop = asyncio.get_running_loop()
             delay = max(0.0, channel.last_flush + self._interval - loop.time())
@@ -168,6 +171,7 @@ class Hub:
                 watcher.push_state(frame, view.seq)
         ranks, channel.ranks = channel.ranks, {}
         for supplier_id, (rank, seq) in ranks.items():
+            channel.sent_ranks[supplier_id] = rank
             frame = wire.encode(wire.Rank(seq=seq, rank=rank)).decode()
             for watcher in channel.by_supplier.get(supplier_id, ()):
                 watcher.push_state(frame, seq, same_seq=True)

@@ -53,7 +53,7 @@ class Registry:
         auction = Auction.replay(events)
         await self._log.append(cmd.auction_id, 0, events, auction.status, auction.closes_at)
         runner = self._runners.get(cmd.auction_id) or self._serve(cmd.auction_id, auction)
-        await self._after_commit(runner, events, {}, True)
+        await self._after_commit(runner, events, True)
         return runner
 
     async def load_live(self) -> int:
@@ -164,11 +164,9 @@ class Registry:
         self._runners[auction_id] = runner
         return runner
 
-    async def _after_commit(
-        self, runner: AuctionRunner, events: list[Event], ranks: dict[str, int] | None, local: bool
-    ) -> None:
+    async def _after_commit(self, runner: AuctionRunner, events: list[Event], local: bool) -> None:
         auction = runner.auction
-        runner.publish(ranks)
+        runner.publish(events)
         # Bids alone change neither the deadlines nor the projections: keep them off the bid path.
         if any(not isinstance(e, BidAccepted | BidRejected) for e in events):
             self.scheduler.schedule(runner.auction_id, auction.next_deadline())

@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from engine.auction import Answer, Auction, Rejected
 from engine.codes import BidCode
 from engine.commands import AuctionCommand, PlaceBid
-from engine.events import Event
+from engine.events import BidAccepted, Event
 from engine.ratelimit import BidRate
 from mall_api.hub import BookView, Hub
 from mall_api.store.log import AppendConflict, AuctionLog
@@ -26,8 +26,8 @@ log = logging.getLogger("mall.runner")
 
 MAX_ATTEMPTS = 5
 Outcome = Answer | list[Event]
-# (runner, events, rank changes or None when unknown, written by this process?)
-AfterCommit = Callable[["AuctionRunner", list[Event], dict[str, int] | None, bool], Awaitable[None]]
+# (runner, the events just committed, written by this process?)
+AfterCommit = Callable[["AuctionRunner", list[Event], bool], Awaitable[None]]
 
 
 class StoreUnavailable(Exception):
@@ -132,12 +132,11 @@ class AuctionRunner:
                 await self._sync()
             base = self.auction.seq
             events: list[Event] = []
-            ranks: dict[str, int] = {}
             outcomes: list[list[Event]] = []
             for cmd, _future in batch:
                 decided = self.auction.decide(cmd)
                 for event in decided:
-                    ranks.update(self.auction.apply(event))
+                    self.auction.apply(event)
                 events.extend(decided)
                 outcomes.append(decided)
             if not events:
@@ -165,7 +164,7 @@ class AuctionRunner:
         if events:
             self._committed_seq = self.auction.seq
             self._signal_change()
-            await self._after_commit(self, events, ranks, True)
+            await self._after_commit(self, events, True)
 
     async def _sync(self) -> None:
         """Bring the state up to the log: read what others appended, or rebuild after a failed batch."""
@@ -185,22 +184,23 @@ class AuctionRunner:
         self._committed_seq = self.auction.seq
         if fresh:
             self._signal_change()
-            await self._after_commit(self, fresh, None, False)
+            await self._after_commit(self, fresh, False)
 
     def _signal_change(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    def publish(self, ranks: dict[str, int] | None) -> None:
-        """Hand the committed state to the local watchers (only what changed). `ranks` None: the
-        changes are not known (state caught up from the log), so every watching supplier's rank is sent."""
+    def publish(self, events: list[Event]) -> None:
+        """Hand the committed state to the local watchers: the book if it changed, and the rank of
+        every supplier watching here (the hub sends only the ranks that moved)."""
         view = self.view()
         changed = view is not None and not view.same_state(self._published)
         if changed:
             self._published = view
-        if ranks is None:
-            ranks = {} if self.auction.sealed else {
-                s: rank for s in self._hub.suppliers(self.auction_id) if (rank := self.auction.book.rank(s))}
+        ranks: dict[str, int] = {}
+        if not self.auction.sealed and any(isinstance(e, BidAccepted) for e in events):
+            book = self.auction.book
+            ranks = {s: rank for s in self._hub.suppliers(self.auction_id) if (rank := book.rank(s)) is not None}
         if changed or ranks:
             self._hub.publish(self.auction_id, view if changed else None, ranks, self.auction.seq)
 

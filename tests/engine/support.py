@@ -42,12 +42,10 @@ def launch_cmd(**overrides: Any) -> Launch:
     return Launch(**terms)
 
 
-def apply_all(auction: Auction, events: list[Event]) -> dict[str, int]:
-    changed: dict[str, int] = {}
+def apply_all(auction: Auction, events: list[Event]) -> None:
     for event in events:
-        changed.update(auction.apply(event))
+        auction.apply(event)
     auction.book.check_invariants()
-    return changed
 
 
 def launched(**overrides: Any) -> Auction:

@@ -40,17 +40,19 @@ quotes = st.lists(st.tuples(st.sampled_from(SUPPLIERS), st.integers(min_value=95
 @settings(max_examples=200, deadline=None)
 @given(quotes)
 def test_orderbook_matches_naive_model(moves: list[tuple[str, int]]) -> None:
-    book, model = OrderBook(), NaiveBook()
+    book, fast, model = OrderBook(), OrderBook(), NaiveBook()
     assert_agrees(book, model)
     for seq, (supplier, price) in enumerate(moves, start=1):
         before = model.ranks()
         quote = Quote(supplier, price, seq, 1_000 * seq)
-        changed = book.place(quote)
+        changed = book.place_reporting(quote)
+        fast.place(quote)
         model.place(quote)
         after = model.ranks()
         expected = {s: r for s, r in after.items() if before.get(s) != r}
         assert changed == expected, f"after placing {quote}"
         assert_agrees(book, model)
+        assert_agrees(fast, model)
 
 
 def test_check_invariants_catches_a_desynchronised_index() -> None:
@@ -63,11 +65,11 @@ def test_check_invariants_catches_a_desynchronised_index() -> None:
 
 def test_ties_rank_the_earlier_quote_first_and_a_replacement_loses_its_place() -> None:
     book = OrderBook()
-    assert book.place(Quote("A", 100, 1, 0)) == {"A": 1}
-    assert book.place(Quote("B", 100, 2, 0)) == {"B": 2}
-    assert book.place(Quote("C", 99, 3, 0)) == {"C": 1, "A": 2, "B": 3}
+    assert book.place_reporting(Quote("A", 100, 1, 0)) == {"A": 1}
+    assert book.place_reporting(Quote("B", 100, 2, 0)) == {"B": 2}
+    assert book.place_reporting(Quote("C", 99, 3, 0)) == {"C": 1, "A": 2, "B": 3}
     # A re-quotes the same price: it is now the latest at 100, so B overtakes it.
-    assert book.place(Quote("A", 100, 4, 0)) == {"B": 2, "A": 3}
+    assert book.place_reporting(Quote("A", 100, 4, 0)) == {"B": 2, "A": 3}
     assert [q.supplier_id for q in book.ranked()] == ["C", "B", "A"]
     # A re-quoting in place changes nothing.
-    assert book.place(Quote("C", 98, 5, 0)) == {}
+    assert book.place_reporting(Quote("C", 98, 5, 0)) == {}
