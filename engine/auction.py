@@ -79,7 +79,7 @@ class Auction:
             reference_source=cmd.reference_source, ceiling_fen=ceiling, mode=cmd.mode,
             opens_at=cmd.opens_at, closes_at=closes_at, min_decrement_fen=cmd.min_decrement_fen,
             extension_s=cmd.extension_s, max_extensions=cmd.max_extensions, min_bidders=cmd.min_bidders,
-            plan_deadline=cmd.plan_deadline,
+            plan_deadline=cmd.plan_deadline, reference_observed_at=cmd.reference_observed_at,
         )
         if cmd.at >= cmd.opens_at:
             return [launched, Opened(seq=2, at=cmd.at)]

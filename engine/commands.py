@@ -30,6 +30,7 @@ class Launch(Command, frozen=True):
     max_extensions: int | None
     min_bidders: int
     plan_deadline: int
+    reference_observed_at: int = 0
 
 
 class PlaceBid(Command, frozen=True):

@@ -40,6 +40,8 @@ class Launched(Event, tag="launched"):
     max_extensions: int | None
     min_bidders: int
     plan_deadline: int
+    reference_observed_at: int = 0
+    """When the observation that set `reference_price_fen` was made (0 in logs from before it was kept)."""
 
 
 class Opened(Event, tag="opened"):

@@ -59,6 +59,24 @@ def needs_approval(
     return imported or method_change or above_threshold
 
 
+def law_triggers(
+    *, method: str, imported: bool, original_method: str | None, budget_fen: int, threshold_fen: int
+) -> dict[str, str]:
+    """The law-library triggers (API.md, Filing) a plan matches, each with the reason shown while it files."""
+    found = {"always": "applies to every purchase"}
+    if imported:
+        found["imported"] = "the plan buys imported products"
+    if original_method == "open_tender" and method != "open_tender":
+        found["method_change"] = "an open tender is changed to another method"
+    if budget_fen >= threshold_fen:
+        found["above_threshold"] = "the budget reaches the open-tender threshold"
+    if method == "mall_auction":
+        found["mall_auction"] = "the plan buys through the online mall"
+    if method == "single_source":
+        found["single_source"] = "single-source procurement"
+    return found
+
+
 def mall_eligible(*, category_in_mall: bool, budget_fen: int, threshold_fen: int) -> bool:
     return category_in_mall and budget_fen < threshold_fen
 

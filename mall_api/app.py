@@ -12,15 +12,18 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 
-from mall_api import audit_feed, ws
+from mall_api import audit_feed, openapi, ws
 from mall_api.auth import Tokens, load_secret
 from mall_api.context import Mall
 from mall_api.errors import ApiError, handle_api_error, handle_http_error
+from mall_api.flags import Supervision
 from mall_api.hub import Hub
+from mall_api.limits import BodyLimit, ConnectionCounter
 from mall_api.projections import Projector
 from mall_api.registry import Registry
-from mall_api.routes import auctions, catalog, libraries, plans, portal, tokens
+from mall_api.routes import archives, auctions, audit, catalog, libraries, ocds, plans, portal, supervision, tokens
 from mall_api.settings import Settings
 from mall_api.store.documents import Documents
 from mall_api.store.log import AuctionLog
@@ -70,7 +73,7 @@ def create_app(settings: Settings) -> Starlette:
         docs = Documents(redis)
         event_log = AuctionLog(redis)
         hub = Hub(settings.book_interval_ms)
-        projector = Projector(redis, docs)
+        projector = Projector(redis, docs, Supervision(settings.abnormal_low_pct, settings.repeat_wins))
         registry = Registry(redis, event_log, hub, projector, settings.bid_rate)
         tokens = Tokens(load_secret(settings.secret, settings.data_dir))
         app.state.mall = Mall(settings, redis, docs, event_log, hub, registry, tokens, projector)
@@ -89,13 +92,21 @@ def create_app(settings: Settings) -> Starlette:
         *catalog.routes,
         *tokens.routes,
         *plans.routes,
+        *archives.routes,
         *auctions.routes,
         *portal.routes,
+        *audit.routes,
+        *ocds.routes,
+        *supervision.routes,
         *ws.routes,
         *audit_feed.routes,
+        *openapi.routes,
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_error},
+        middleware=[Middleware(BodyLimit)],
     )
+    app.state.ws_connections = ConnectionCounter(settings.max_conn_per_token)
+    return app

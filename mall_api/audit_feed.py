@@ -1,10 +1,10 @@
 """`GET /ws/audit/{auction_id}?since=SEQ`: the auction's log for supervisors, live and gap-free.
 
-Admin and department tokens only. The feed sends every stored event after `since` in order, each
-with its audit-chain link, then follows the log as it grows; when the auction has ended and its last
-event was sent it says `end` and closes (1000). Frames:
-`{"type": "event", "seq", "link", "event": {...}}` and `{"type": "end", "seq"}`. A supervisor who
-reconnects passes the last seq it saw and misses nothing.
+The admin, and the department of the buying unit, only (as `GET /api/audit`). The feed sends every
+stored event after `since` in order, each with its audit-chain link, then follows the log as it
+grows; when the auction has ended and its last event was sent it says `end` and closes (1000).
+Frames: `{"type": "event", "seq", "link", "event": {...}}` and `{"type": "end", "seq"}`. A supervisor
+who reconnects passes the last seq it saw and misses nothing.
 """
 
 import asyncio
@@ -14,6 +14,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from mall_api.context import mall, principal
+from mall_api.routes.audit import may_supervise
 
 CLOSE_BAD_TOKEN = 4401
 CLOSE_FORBIDDEN = 4403
@@ -39,6 +40,9 @@ async def audit_socket(websocket: WebSocket) -> None:
     runner = m.registry.get(auction_id) or await m.registry.load(auction_id)
     if runner is None:
         await websocket.close(CLOSE_UNKNOWN_AUCTION, "unknown auction")
+        return
+    if not await may_supervise(m, who, runner.auction.t.buyer_id):
+        await websocket.close(CLOSE_FORBIDDEN, "the auction belongs to a unit of another department")
         return
     last = int(raw_since)
     watch_peer = asyncio.get_running_loop().create_task(_until_disconnect(websocket))

@@ -42,6 +42,9 @@ def serve(args: argparse.Namespace) -> int:
             ws_per_message_deflate=False, ws_ping_interval=settings.ws_ping_s, ws_ping_timeout=settings.ws_ping_s,
             loop="uvloop", http="httptools",
             log_level=args.log_level, access_log=False,
+            # Hostile clients (docs/protocol-limits.md): idle keep-alives are dropped, and past
+            # MALL_MAX_CONNECTIONS new requests get 503 instead of exhausting the process.
+            timeout_keep_alive=settings.keep_alive_s, limit_concurrency=settings.max_connections or None,
         )
     finally:
         if store is not None:

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from mall_api.auth import Principal, Tokens, bearer
 from mall_api.errors import from_validation, invalid
 from mall_api.hub import Hub
+from mall_api.limits import MAX_BODY, read_body
 from mall_api.projections import Projector
 from mall_api.registry import Registry
 from mall_api.settings import Settings
@@ -20,7 +21,6 @@ from mall_api.store.documents import Documents
 from mall_api.store.log import AuctionLog
 
 T = TypeVar("T")
-MAX_BODY = 1 << 20
 MAX_LIMIT = 500
 
 
@@ -47,9 +47,7 @@ def principal(conn: HTTPConnection) -> Principal | None:
 
 async def body(request: Request, kind: type[T]) -> T:
     """Decode the JSON body into `kind` (unknown fields rejected); 400 INVALID naming the field."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise invalid("the body is larger than 1 MiB")
+    raw = await read_body(request, MAX_BODY)  # 413 PAYLOAD_TOO_LARGE past the cap, never read unbounded
     try:
         return msgspec.json.decode(raw, type=kind)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:

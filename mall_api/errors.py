@@ -5,6 +5,7 @@ import re
 import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 
 class ApiError(Exception):
@@ -53,7 +54,21 @@ async def handle_api_error(_request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": body}, status_code=exc.status)
 
 
-async def handle_http_error(_request: Request, exc: Exception) -> Response:
+async def handle_http_error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
     code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "ERROR")
-    return JSONResponse({"error": {"code": code, "message": str(getattr(exc, "detail", exc))}}, status_code=status)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if status == 405:
+        headers["Allow"] = allowed_methods(request)
+    return JSONResponse({"error": {"code": code, "message": str(getattr(exc, "detail", exc))}}, status_code=status,
+                        headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """`Allow` of a 405 (RFC 9110) names every method of the path: Starlette's own names only those of
+    the first route that matched it, and our paths have one route per method."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))

@@ -1,4 +1,5 @@
-"""Projections built from auction events: announcements, auction summaries, statistics, plan history.
+"""Projections built from auction events: announcements, auction summaries, statistics, red flags,
+plan history.
 
 Each projector is idempotent (keyed by deterministic ids), so re-running it after a crash between
 the append and the projection repairs what was missed: the registry re-projects live auctions on start.
@@ -6,87 +7,110 @@ the append and the projection repairs what was missed: the registry re-projects 
 
 from typing import Any
 
-import orjson
 from redis.asyncio import Redis
 
-from engine import announcements
+from engine import announcements, redflags
+from engine.announcements import Particulars
 from engine.auction import Auction
 from engine.calendar import DEFAULT_CALENDAR
+from engine.chain import append_linked
 from engine.events import Awarded, Cancelled, Event, Failed, Launched
+from mall_api.board import AnnouncementBoard
 from mall_api.clock import to_rfc3339
+from mall_api.flags import Flags, Supervision
+from mall_api.statistics import Statistics, month_of
 from mall_api.store import keys
 from mall_api.store.documents import Documents
 
-_STATS = """#!lua
--- KEYS[1] seen set of contributions, KEYS[2] totals hash; ARGV[1] contribution id, then field/amount pairs
-if redis.call('HSETNX', KEYS[1], ARGV[1], 1) == 0 then return 0 end
-for i = 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1]) end
-return 1
-"""
-
 
 class Projector:
-    def __init__(self, redis: Redis, docs: Documents) -> None:
+    def __init__(self, redis: Redis, docs: Documents, supervision: Supervision | None = None) -> None:
         self._redis = redis
         self._docs = docs
-        self._stats = redis.register_script(_STATS)
+        self.supervision = supervision or Supervision()
+        self.board = AnnouncementBoard(redis)
+        self.stats = Statistics(redis)
+        self.flags = Flags(redis)
 
     async def project(self, auction: Auction, events: list[Event]) -> None:
         terms = auction.t
         for event in events:
             match event:
                 case Launched():
-                    await self._announce(announcements.bidding(terms, await self._buyer(terms)))
-                    await self._count(f"{terms.auction_id}:bidding", bidding_announcements=1)
+                    parts = await self._particulars(terms)
+                    await self.board.publish(announcements.bidding(terms, parts))
+                    await self.stats.count(f"{terms.auction_id}:bidding", self._groups(terms, event.at),
+                                           bidding_announcements=1)
                     await self._plan_step(terms, event.at, "launch_auction", terms.buyer_id)
                 case Awarded():
-                    supplier = await self._docs.get("supplier", event.winner_id) or {"id": event.winner_id}
-                    await self._announce(announcements.deal(terms, event, await self._buyer(terms),
-                                                            {"id": supplier["id"], "name": supplier.get("name")}))
-                    await self._count(f"{terms.auction_id}:deal", deal_announcements=1, budget_fen=terms.budget_fen,
-                                      deal_fen=event.price_fen, savings_fen=event.savings_fen)
-                    await self._cycle(terms, event.at)
+                    parts = await self._particulars(terms)
+                    supplier = await self._docs.get("supplier", event.winner_id) or {}
+                    low = redflags.winner_abnormally_low(event, self.supervision.abnormal_low_pct)
+                    deal = announcements.deal(terms, event, parts, {
+                        "id": event.winner_id, "name": supplier.get("name"), "address": supplier.get("address"),
+                    }, low)
+                    await self._publish_outcome(deal, terms, event)
+                    groups = self._groups(terms, event.at)
+                    await self.stats.count(f"{terms.auction_id}:deal", groups, deal_announcements=1,
+                                           budget_fen=terms.budget_fen, deal_fen=event.price_fen,
+                                           savings_fen=event.savings_fen)
+                    await self._close_figures(terms, event, groups)
+                    await self.flags.record(terms, event, parts.buyer.get("department_id"), self.supervision)
                     await self._plan_step(terms, event.at, "announce_result", "platform")
                 case Failed():
-                    await self._announce(announcements.failed(terms, event, await self._buyer(terms)))
-                    await self._count(f"{terms.auction_id}:failed", failed=1)
+                    parts = await self._particulars(terms)
+                    await self._publish_outcome(announcements.failed(terms, event, parts), terms, event)
+                    groups = self._groups(terms, event.at)
+                    await self.stats.count(f"{terms.auction_id}:failed", groups, failed=1)
+                    await self._close_figures(terms, event, groups)
+                    await self.flags.record(terms, event, parts.buyer.get("department_id"), self.supervision)
                     await self._plan_step(terms, event.at, "announce_result", "platform")
                 case Cancelled():
-                    await self._announce(announcements.cancelled(terms, event, await self._buyer(terms)))
+                    parts = await self._particulars(terms)
+                    await self._publish_outcome(announcements.cancelled(terms, event, parts), terms, event)
+                    await self.flags.record(terms, event, parts.buyer.get("department_id"), self.supervision)
                     await self._plan_step(terms, event.at, "announce_result", event.by)
         await self._docs.put("auction", terms.auction_id, summary(auction))
         if auction.finished:
             await self._redis.srem(keys.LIVE_AUCTIONS, terms.auction_id)
 
-    async def _buyer(self, terms: Launched) -> dict[str, Any]:
+    async def _particulars(self, terms: Launched) -> Particulars:
         unit = await self._docs.get("unit", terms.buyer_id) or {}
-        return {"id": terms.buyer_id, "name": unit.get("name"), "department_id": unit.get("department_id")}
+        item = await self._docs.get("item", terms.sku) or {}
+        buyer = {"id": terms.buyer_id, "name": unit.get("name"), "department_id": unit.get("department_id"),
+                 "address": unit.get("address"), "contact": unit.get("contact")}
+        goods = {"name": item.get("name"), "spec": item.get("spec"), "unit": item.get("unit")}
+        return Particulars(buyer=buyer, goods=goods, calendar=DEFAULT_CALENDAR)
 
-    async def _announce(self, body: dict[str, Any]) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(keys.ANNOUNCEMENTS, body["id"], orjson.dumps(body))
-            pipe.zadd(keys.ANNOUNCEMENT_TIMELINE, {body["id"]: body["published_at"]})
-            await pipe.execute()
+    async def _publish_outcome(self, body: dict[str, Any], terms: Launched, outcome: Event) -> None:
+        """Publish with the audit-chain link of the event announced: an anchor outside the log that
+        `mall audit verify` holds the log to, so a rewritten chain is still caught."""
+        entries = await self._redis.xrange(keys.auction_events(terms.auction_id), min=f"0-{outcome.seq}",
+                                           max=f"0-{outcome.seq}")
+        if entries and b"h" in entries[0][1]:
+            body["audit"] = {"seq": outcome.seq, "link": entries[0][1][b"h"].decode()}
+        await self.board.publish(body)
 
-    async def _count(self, contribution: str, **amounts: int) -> None:
-        args: list[str | int] = [contribution]
-        for field, amount in amounts.items():
-            args += [field, amount]
-        await self._stats(keys=[keys.STATS_SEEN, keys.STATS_TOTALS], args=args)
+    @staticmethod
+    def _groups(terms: Launched, at: int) -> dict[str, str]:
+        return {"category": terms.category, "unit": terms.buyer_id, "month": month_of(at)}
 
-    async def _cycle(self, terms: Launched, announced_at: int) -> None:
-        plan = await self._docs.get("plan", terms.plan_id)
-        if plan and plan.get("filed_at_ms"):
-            days = DEFAULT_CALENDAR.working_days_between(plan["filed_at_ms"], announced_at)
-            await self._redis.zadd(keys.STATS_CYCLES, {terms.auction_id: days})
+    async def _close_figures(self, terms: Launched, outcome: Awarded | Failed, groups: dict[str, str]) -> None:
+        await self.stats.bidders(groups, [q.supplier_id for q in outcome.bids])
+        if isinstance(outcome, Awarded):
+            plan = await self._docs.get("plan", terms.plan_id)
+            if plan and plan.get("filed_at_ms"):
+                days = DEFAULT_CALENDAR.working_days_between(plan["filed_at_ms"], outcome.at)
+                await self.stats.cycle(terms.auction_id, groups, days)
 
     async def _plan_step(self, terms: Launched, at: int, action: str, actor: str) -> None:
         def add_step(plan: dict[str, Any]) -> dict[str, Any] | None:
             step_key = f"{action}:{terms.auction_id}"
             if any(row.get("key") == step_key for row in plan["history"]):
                 return None
-            plan["history"].append({"at": to_rfc3339(at), "actor": actor, "action": action,
-                                    "status": plan["status"], "auction_id": terms.auction_id, "key": step_key})
+            append_linked(plan["history"], {"at": to_rfc3339(at), "actor": actor, "action": action,
+                                            "status": plan["status"], "auction_id": terms.auction_id,
+                                            "key": step_key})
             return plan
 
         await self._docs.update("plan", terms.plan_id, add_step)
@@ -118,6 +142,7 @@ def summary(auction: Auction) -> dict[str, Any]:
         "buyer_id": t.buyer_id, "status": auction.status, "mode": t.mode, "category": t.category,
         "sku": t.sku, "quantity": t.quantity, "budget_fen": t.budget_fen,
         "reference_price_fen": t.reference_price_fen, "reference_source": t.reference_source,
+        "reference_observed_at": to_rfc3339(t.reference_observed_at) if t.reference_observed_at else None,
         "ceiling_fen": t.ceiling_fen, "opens_at": to_rfc3339(t.opens_at), "closes_at": to_rfc3339(auction.closes_at),
         "min_decrement_fen": t.min_decrement_fen, "extension_s": t.extension_s, "max_extensions": t.max_extensions,
         "extensions": auction.extensions, "min_bidders": t.min_bidders, "plan_deadline": to_rfc3339(t.plan_deadline),

@@ -38,6 +38,9 @@ class Unit(Body):
     id: Id
     name: Name
     department_id: Id
+    # Shown on the unit's announcements (national format: the buyer's address and contact).
+    address: Name | None = None
+    contact: Name | None = None
 
 
 class Supplier(Body):
@@ -45,6 +48,7 @@ class Supplier(Body):
     name: Name
     credit_code: CreditCode
     categories: Annotated[list[CategoryCode], msgspec.Meta(min_length=1, max_length=500)]
+    address: Name | None = None  # shown on deal announcements (national format)
 
 
 class CreditAction(Body):

@@ -16,6 +16,13 @@ class Settings:
     open_tender_threshold_fen: int = 2_000_000 * 100
     send_queue: int = 256
     ws_ping_s: float = 20.0
+    ws_msg_budget: int = 100  # frames a second per websocket, any kind (0: no budget); past it: close 1008
+    max_conn_per_token: int = 100  # simultaneous websockets per principal per process (0: no cap); past it: 4429
+    keep_alive_s: int = 5  # an idle HTTP keep-alive connection is closed after this
+    max_connections: int = 0  # uvicorn's limit_concurrency: 503 past it (0: no limit)
+    abnormal_low_pct: int = 20  # red flag: a final quote this % under the mean of the others (Decree 87 art. 60)
+    repeat_wins: int = 3  # red flag: a supplier winning this many auctions of the same unit
+    ocid_prefix: str = "ocds-cfmall"  # OCDS: the publisher's registered ocid prefix
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -30,4 +37,11 @@ class Settings:
             open_tender_threshold_fen=int(env.get("MALL_OPEN_TENDER_THRESHOLD_FEN", str(2_000_000 * 100))),
             send_queue=int(env.get("MALL_SEND_QUEUE", "256")),
             ws_ping_s=float(env.get("MALL_WS_PING_S", "20")),
+            ws_msg_budget=int(env.get("MALL_WS_MSG_BUDGET", "100")),
+            max_conn_per_token=int(env.get("MALL_MAX_CONN_PER_TOKEN", "100")),
+            keep_alive_s=int(env.get("MALL_KEEP_ALIVE_S", "5")),
+            max_connections=int(env.get("MALL_MAX_CONNECTIONS", "0")),
+            abnormal_low_pct=int(env.get("MALL_ABNORMAL_LOW_PCT", "20")),
+            repeat_wins=int(env.get("MALL_REPEAT_WINS", "3")),
+            ocid_prefix=env.get("MALL_OCID_PREFIX", "ocds-cfmall"),
         )

@@ -3,7 +3,8 @@
 One reader per socket decodes each frame once and queues bids on the auction's runner without
 waiting for the answer (a supplier may pipeline); answers come back as the runner commits, in the
 supplier's order. One writer per socket drains its `Watcher` outbox, so a slow socket only ever
-delays itself.
+delays itself. Floods are bounded per socket (a frame budget, close 1008) and per principal (at most
+`MALL_MAX_CONN_PER_TOKEN` sockets, close 4429): see `mall_api.limits`.
 """
 
 import asyncio
@@ -18,11 +19,13 @@ from engine.auction import Accepted, Answer, Auction
 from engine.codes import BidCode, message
 from engine.commands import PlaceBid
 from mall_api import wire
+from mall_api.auth import Principal
 from mall_api.clock import now_ms, to_rfc3339
 from mall_api.closing import close_now
 from mall_api.context import mall, principal
 from mall_api.eligibility import supplier_eligible
 from mall_api.hub import CLOSE_TRY_AGAIN_LATER, Watcher
+from mall_api.limits import CLOSE_FRAME_BUDGET, CLOSE_TOO_MANY_CONNECTIONS, ConnectionCounter, FrameBudget
 from mall_api.registry import closed_frame
 from mall_api.runner import AuctionRunner, Outcome, StoreUnavailable
 
@@ -82,6 +85,18 @@ async def auction_socket(websocket: WebSocket) -> None:
     if who is None:
         await websocket.close(CLOSE_BAD_TOKEN, "a valid token is required")
         return
+    connections: ConnectionCounter = websocket.app.state.ws_connections
+    key = f"{who.role}:{who.id}"
+    if not connections.acquire(key):
+        await websocket.close(CLOSE_TOO_MANY_CONNECTIONS, "too many connections for this token")
+        return
+    try:
+        await _watch(websocket, who)
+    finally:
+        connections.release(key)
+
+
+async def _watch(websocket: WebSocket, who: Principal) -> None:
     m = mall(websocket)
     auction_id = websocket.path_params["auction_id"]
     runner = m.registry.get(auction_id) or await m.registry.load(auction_id)
@@ -115,14 +130,19 @@ async def _read(
     websocket: WebSocket, runner: AuctionRunner, watcher: Watcher, supplier_id: str | None,
     eligibility: _Eligibility | None,
 ) -> None:
+    budget = FrameBudget(mall(websocket).settings.ws_msg_budget, now_ms())
     while watcher.close_code is None:
         msg: dict[str, Any] = await websocket.receive()
         if msg["type"] == "websocket.disconnect":
+            watcher.finish()  # the client left: stop the writer too, freeing the socket's slot now
+            return
+        if not budget.spend(now_ms()):
+            watcher.finish(CLOSE_FRAME_BUDGET)
             return
         data = msg.get("text") if msg.get("text") is not None else msg.get("bytes")
         if data is None:
             continue
-        if len(data) > wire.MAX_FRAME:
+        if _too_big(data):
             watcher.finish(CLOSE_TOO_BIG)
             return
         try:
@@ -141,6 +161,13 @@ async def _read(
         future = runner.submit(PlaceBid(at=at, supplier_id=supplier_id, ref=bid.ref, price_fen=bid.price_fen,
                                         eligible=eligible))
         future.add_done_callback(lambda f, ref=bid.ref: watcher.push(_answer(f, ref)))
+
+
+def _too_big(data: str | bytes) -> bool:
+    """Over 4 KiB of payload; text is measured in UTF-8 bytes, as uvicorn measures it."""
+    if len(data) > wire.MAX_FRAME:
+        return True
+    return isinstance(data, str) and len(data) * 4 > wire.MAX_FRAME and len(data.encode()) > wire.MAX_FRAME
 
 
 def _answer(future: "asyncio.Future[Outcome]", ref: str) -> str:

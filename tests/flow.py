@@ -12,6 +12,8 @@ CATEGORY = "A02010105"  # 台式计算机
 PARENT = "A02010100"  # 计算机
 SKU = "PC-001"
 REFERENCE_FEN = 500_000  # 5,000 yuan a unit
+UNIT_ADDRESS = "内蒙古自治区赤峰市松山区全宁街1号"
+UNIT_CONTACT = "王老师 0476-8888888"
 
 
 def now_rfc3339() -> str:
@@ -22,7 +24,8 @@ def seed_libraries(client: httpx.Client, auth: Auth, suppliers: int = 4) -> list
     admin = auth("admin", "fin")
     ok = (200, 201)
     assert client.post("/api/departments", json={"id": "D1", "name": "市教育局"}, headers=admin).status_code in ok
-    assert client.post("/api/units", json={"id": "U1", "name": "赤峰第一中学", "department_id": "D1"},
+    assert client.post("/api/units", json={"id": "U1", "name": "赤峰第一中学", "department_id": "D1",
+                                           "address": UNIT_ADDRESS, "contact": UNIT_CONTACT},
                        headers=admin).status_code in ok
     for code, name in ((PARENT, "计算机"), (CATEGORY, "台式计算机")):
         r = client.post("/api/catalog/categories", json={"code": code, "name": name, "mall": True}, headers=admin)
@@ -39,7 +42,8 @@ def seed_libraries(client: httpx.Client, auth: Auth, suppliers: int = 4) -> list
     for i in range(1, suppliers + 1):
         sid = f"S{i}"
         r = client.post("/api/suppliers", json={"id": sid, "name": f"供应商{i}", "credit_code": CREDIT_CODES[i - 1],
-                                                "categories": [PARENT]}, headers=admin)
+                                                "categories": [PARENT], "address": f"赤峰市红山区昭乌达路{i}号"},
+                        headers=admin)
         assert r.status_code in ok, r.text
         ids.append(sid)
     return ids

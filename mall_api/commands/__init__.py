@@ -5,7 +5,7 @@ import argparse
 import importlib
 
 # Each name is a module in this package. Add a module, then its name here.
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("catalog", "prices", "laws", "audit", "ocds")
 
 
 def register_all(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -96,7 +96,7 @@ async def create_auction(request: Request) -> Response:
         budget_fen=spec.budget_fen, reference_price_fen=reference.price_fen, reference_source=reference.source,
         mode=spec.mode, opens_at=opens_at, duration_s=spec.duration_s, min_decrement_fen=spec.min_decrement_fen,
         extension_s=spec.extension_s, max_extensions=spec.max_extensions, min_bidders=spec.min_bidders,
-        plan_deadline=plan["deadline_ms"],
+        plan_deadline=plan["deadline_ms"], reference_observed_at=reference.observed_at,
     ))
     return json(summary(runner.auction), 201)
 

@@ -1,8 +1,9 @@
 """Base libraries (API.md): departments, units, agencies, experts and laws, plus the supplier
 library of `routes/suppliers.py`. Admin writes, public reads; a duplicate id is 409.
 
-The simple libraries share one shape (create, list, get one), built by :func:`library`; each adds
-only what is its own: a unit names a known department, laws are searched with `q`.
+The simple libraries share one shape (create, list, get one), built by :func:`library`; every list
+is paged and searched with `q` over the library's own fields, and each adds only what is its own: a
+unit names a known department (and units are listed by `department_id`), experts by `speciality`.
 """
 
 from collections.abc import Awaitable, Callable
@@ -18,17 +19,19 @@ from mall_api.auth import require
 from mall_api.clock import now_ms, to_rfc3339
 from mall_api.context import body, json, mall, page, page_params, principal
 from mall_api.errors import conflict, invalid, not_found
+from mall_api.library_search import Keep, all_of, query
 from mall_api.routes import suppliers
-from mall_api.store.documents import Doc, Documents
+from mall_api.store.documents import Documents
 
 Check = Callable[[Documents, Any], Awaitable[None]]
-Filter = Callable[[Request], Callable[[Doc], bool] | None]
+Narrow = Callable[[Request], Keep | None]
 
 
 def library(
-    kind: str, path: str, schema: type[schemas.Body], *, check: Check | None = None, search: Filter | None = None
+    kind: str, path: str, schema: type[schemas.Body], searched: tuple[str, ...], *,
+    check: Check | None = None, narrow: Narrow | None = None,
 ) -> list[Route]:
-    """`POST path` (admin) → 201, `GET path` (paged, narrowed by `search`), `GET path/{id}` for one `kind`."""
+    """`POST path` (admin) → 201, `GET path` (paged; `q` over `searched`, then `narrow`), `GET path/{id}`."""
     label = kind.capitalize()
 
     async def create(request: Request) -> Response:
@@ -44,7 +47,7 @@ def library(
 
     async def listing(request: Request) -> Response:
         cursor, limit = page_params(request)
-        keep = search(request) if search is not None else None
+        keep = all_of(query(request, *searched), narrow(request) if narrow is not None else None)
         items, next_cursor = await mall(request).docs.page(kind, cursor, limit, keep)
         return page(items, next_cursor)
 
@@ -67,23 +70,21 @@ async def _known_department(docs: Documents, unit: schemas.Unit) -> None:
         raise invalid(f"department {unit.department_id} does not exist", "department_id")
 
 
-def _units_of(request: Request) -> Callable[[Doc], bool] | None:
+def _units_of(request: Request) -> Keep | None:
     department = request.query_params.get("department_id")
     return None if not department else lambda doc: doc["department_id"] == department
 
 
-def _laws_matching(request: Request) -> Callable[[Doc], bool] | None:
-    q = request.query_params.get("q", "").strip().casefold()
-    if not q:
-        return None
-    return lambda doc: any(q in doc[field].casefold() for field in ("title", "article", "text"))
+def _experts_in(request: Request) -> Keep | None:
+    speciality = request.query_params.get("speciality", "").strip()
+    return None if not speciality else lambda doc: speciality in doc["specialities"]
 
 
 routes: list[Route] = [
-    *library("department", "/api/departments", schemas.Department),
-    *library("unit", "/api/units", schemas.Unit, check=_known_department, search=_units_of),
+    *library("department", "/api/departments", schemas.Department, ("id", "name")),
+    *library("unit", "/api/units", schemas.Unit, ("id", "name"), check=_known_department, narrow=_units_of),
     *suppliers.routes,
-    *library("agency", "/api/agencies", schemas.Agency),
-    *library("expert", "/api/experts", schemas.Expert),
-    *library("law", "/api/laws", schemas.Law, search=_laws_matching),
+    *library("agency", "/api/agencies", schemas.Agency, ("id", "name", "contact")),
+    *library("expert", "/api/experts", schemas.Expert, ("id", "name", "specialities"), narrow=_experts_in),
+    *library("law", "/api/laws", schemas.Law, ("id", "title", "article", "text")),
 ]

@@ -8,10 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engine.calendar import DEFAULT_CALENDAR
+from engine.calendar import DEFAULT_CALENDAR, local_date
+from engine.chain import append_linked
 from engine.filing import (
     IllegalPlanTransition,
-    batch_number,
+    law_triggers,
     mall_eligible,
     needs_approval,
     plan_next,
@@ -21,12 +22,13 @@ from mall_api.auth import Principal, require
 from mall_api.clock import now_ms, to_rfc3339
 from mall_api.context import body, json, mall, page, page_params, principal
 from mall_api.errors import conflict, forbidden, invalid, not_found, rule
-from mall_api.store import keys
+from mall_api.store.filing import BatchNumbersExhausted, PlanSteps
 
 Fen = Annotated[int, msgspec.Meta(ge=1, le=10**15)]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Method = Literal["mall_auction", "open_tender", "competitive_negotiation", "inquiry", "single_source"]
 WORKING_DAYS_TO_DEAL = 4
+STATUSES = ("pending_review", "pending_approval", "filed", "rejected")
 
 
 class PlanCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -42,22 +44,6 @@ class PlanCreate(msgspec.Struct, forbid_unknown_fields=True):
 class Decision(msgspec.Struct, forbid_unknown_fields=True):
     approve: bool
     comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
-
-
-def triggers(plan: dict[str, Any], threshold_fen: int) -> dict[str, str]:
-    """The law triggers a plan matches, each with the reason shown to the unit while it files."""
-    found = {"always": "applies to every purchase"}
-    if plan["imported"]:
-        found["imported"] = "the plan buys imported products"
-    if plan.get("original_method") == "open_tender" and plan["method"] != "open_tender":
-        found["method_change"] = "an open tender is changed to another method"
-    if plan["budget_fen"] >= threshold_fen:
-        found["above_threshold"] = "the budget reaches the open-tender threshold"
-    if plan["method"] == "mall_auction":
-        found["mall_auction"] = "the plan buys through the online mall"
-    if plan["method"] == "single_source":
-        found["single_source"] = "single-source procurement"
-    return found
 
 
 def _can_read(who: Principal, plan: dict[str, Any]) -> bool:
@@ -90,26 +76,30 @@ async def create_plan(request: Request) -> Response:
         "deadline": None, "deadline_ms": None, "auction_id": None, "created_at": to_rfc3339(now),
     }
     plan["prompts"] = await _prompts(request, plan)
-    plan["history"] = [{"at": to_rfc3339(now), "actor": who.id, "action": "submit", "status": plan["status"]}]
+    plan["history"] = []
+    append_linked(plan["history"], {"at": to_rfc3339(now), "actor": who.id, "action": "submit",
+                                    "status": plan["status"]})
     await m.docs.create("plan", plan["id"], plan)
     return json(plan, 201)
 
 
 async def _prompts(request: Request, plan: dict[str, Any]) -> list[dict[str, str]]:
-    reasons = triggers(plan, mall(request).settings.open_tender_threshold_fen)
+    """Every law in the library whose triggers the plan matches, with the reasons it matches."""
+    reasons = law_triggers(
+        method=plan["method"], imported=plan["imported"], original_method=plan["original_method"],
+        budget_fen=plan["budget_fen"], threshold_fen=mall(request).settings.open_tender_threshold_fen,
+    )
     prompts = []
-    laws, cursor = [], None
+    cursor: str | None = None
     while True:
-        chunk, cursor = await mall(request).docs.page("law", cursor, 500)
-        laws.extend(chunk)
+        laws, cursor = await mall(request).docs.page("law", cursor, 500)
+        for law in laws:
+            matched = [trigger for trigger in law.get("applies_to", []) if trigger in reasons]
+            if matched:
+                prompts.append({"law_id": law["id"], "title": f"{law['title']} {law.get('article', '')}".strip(),
+                                "reason": "; ".join(reasons[trigger] for trigger in matched)})
         if cursor is None:
-            break
-    for law in laws:
-        matched = [t for t in law.get("applies_to", []) if t in reasons]
-        if matched:
-            prompts.append({"law_id": law["id"], "title": f"{law['title']} {law.get('article', '')}".strip(),
-                            "reason": "; ".join(reasons[t] for t in matched)})
-    return prompts
+            return prompts
 
 
 async def _decide(request: Request, who: Principal, expected: str) -> Response:
@@ -133,35 +123,20 @@ async def _decide(request: Request, who: Principal, expected: str) -> Response:
             current["status"] = plan_next(current["status"], action)
         except IllegalPlanTransition as exc:
             raise conflict(str(exc)) from None
-        current["history"].append({"at": to_rfc3339(now), "actor": who.id, "action": action,
-                                   "status": current["status"], "comment": decision.comment})
+        append_linked(current["history"], {"at": to_rfc3339(now), "actor": who.id, "action": action,
+                                           "status": current["status"], "comment": decision.comment})
         if current["status"] == "filed":
             deadline = DEFAULT_CALENDAR.add_working_days(now, WORKING_DAYS_TO_DEAL)
             current.update(filed_at=to_rfc3339(now), filed_at_ms=now, deadline=to_rfc3339(deadline),
                            deadline_ms=deadline)
         return current
 
-    plan = await m.docs.update("plan", plan_id, step)
+    try:
+        plan = await PlanSteps(m.redis).advance(plan_id, step, local_date(now).year)
+    except BatchNumbersExhausted as exc:
+        raise conflict(str(exc), "BATCH_EXHAUSTED") from None
     assert plan is not None
-    if plan["status"] == "filed" and plan["batch_no"] is None:
-        plan = await _assign_batch(request, plan_id, now)
     return json(plan)
-
-
-async def _assign_batch(request: Request, plan_id: str, now: int) -> dict[str, Any]:
-    m = mall(request)
-    year = int(to_rfc3339(now + 8 * 3600 * 1000)[:4])  # the year in Asia/Shanghai
-    number = batch_number(year, await m.redis.incr(keys.batch_counter(year)))
-
-    def stamp(current: dict[str, Any]) -> dict[str, Any] | None:
-        if current["batch_no"] is not None:
-            return None
-        current["batch_no"] = number
-        return current
-
-    plan = await m.docs.update("plan", plan_id, stamp)
-    assert plan is not None
-    return plan
 
 
 async def review(request: Request) -> Response:
@@ -185,7 +160,9 @@ async def get_plan(request: Request) -> Response:
 async def list_plans(request: Request) -> Response:
     who = require(principal(request), "buyer", "dept", "admin")
     cursor, limit = page_params(request)
-    status = request.query_params.get("status")
+    status = request.query_params.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise invalid(f"status must be one of {', '.join(STATUSES)}", "status")
 
     def keep(plan: dict[str, Any]) -> bool:
         return _can_read(who, plan) and (status is None or plan["status"] == status)

@@ -1,121 +1,102 @@
-"""The public portal: announcements (with search) and the statistics the mall reports about itself."""
+"""The public portal: announcements (JSON, searchable, and a printable page) and the statistics the
+mall reports about itself (totals, or per category, unit or month with `?by=`)."""
 
 from typing import Any
 
-import orjson
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from catalog.codes import is_within
+from catalog.codes import is_valid_code, normalise_code
 from engine.announcements import KINDS
+from mall_api import printable
 from mall_api.clock import from_rfc3339, to_rfc3339
 from mall_api.context import json, mall, page, page_params
 from mall_api.errors import invalid, not_found
-from mall_api.store import keys
-
-TIME_FIELDS = ("published_at", "opens_at", "closes_at", "closed_at")
+from mall_api.search_index import SORT_KEY
+from mall_api.statistics import DIMENSIONS
 
 
 def render(announcement: dict[str, Any]) -> dict[str, Any]:
-    """Stored times are ms; the contract's are RFC 3339."""
-    out = dict(announcement)
-    for name in TIME_FIELDS:
-        if isinstance(out.get(name), int):
-            out[name] = to_rfc3339(out[name])
-    return out
+    """Stored times (every `*_at`) are ms; the contract's are RFC 3339."""
+    return {name: to_rfc3339(value) if name.endswith("_at") and isinstance(value, int) else value
+            for name, value in announcement.items()}
 
 
-def _matches(ann: dict[str, Any], kind: str | None, q: str | None, category: str | None, since: int | None) -> bool:
-    if kind is not None and ann["kind"] != kind:
-        return False
-    if category is not None and not is_within(ann["category"], category):
-        return False
-    if since is not None and ann["published_at"] < since:
-        return False
-    if q:
-        haystack = " ".join(str(x or "") for x in (
-            ann["title"], ann["batch_no"], ann["buyer"].get("name"), ann["buyer"].get("id"),
-            (ann.get("supplier") or {}).get("name"), (ann.get("supplier") or {}).get("id"),
-        )).casefold()
-        return q.casefold() in haystack
-    return True
+def _time(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return from_rfc3339(raw)
+    except ValueError as exc:
+        raise invalid(str(exc), name) from None
+
+
+def _filters(request: Request) -> list[tuple[str, str]]:
+    params = request.query_params
+    found: list[tuple[str, str]] = []
+    kind = params.get("kind")
+    if kind:
+        if kind not in KINDS:
+            raise invalid(f"kind must be one of {', '.join(KINDS)}", "kind")
+        found.append(("kind", kind))
+    category = params.get("category")
+    if category:
+        if not is_valid_code(category):
+            raise invalid("category must be a procurement item code such as A02010105", "category")
+        found.append(("cat", normalise_code(category)))
+    for name in ("buyer", "supplier"):
+        if params.get(name):
+            found.append((name, params[name]))
+    return found
 
 
 async def list_announcements(request: Request) -> Response:
-    """Newest first; the cursor is `<published_at>:<id>` of the last item, stable under new publications."""
-    redis = mall(request).redis
+    """Newest first, from the index (mall_api.search_index); the cursor is stable under new publications."""
     cursor, limit = page_params(request)
-    params = request.query_params
-    kind = params.get("kind")
-    if kind is not None and kind not in KINDS:
-        raise invalid(f"kind must be one of {', '.join(KINDS)}", "kind")
-    try:
-        since = from_rfc3339(params["since"]) if params.get("since") else None
-    except ValueError as exc:
-        raise invalid(str(exc), "since") from None
-    top, after_id = "+inf", None
-    if cursor:
-        score, _, after_id = cursor.partition(":")
-        if not score.isdigit() or not after_id:
-            raise invalid("malformed cursor", "cursor")
-        top = score
-    found: list[dict[str, Any]] = []
-    offset = 0
-    while len(found) <= limit:
-        rows = await redis.zrevrangebyscore(keys.ANNOUNCEMENT_TIMELINE, top, "-inf", start=offset, num=200,
-                                            withscores=True)
-        if not rows:
-            break
-        offset += len(rows)
-        ids = [member.decode() for member, score in rows
-               if not (after_id is not None and int(score) == int(top) and member.decode() >= after_id)]
-        raws = await redis.hmget(keys.ANNOUNCEMENTS, ids) if ids else []
-        for raw in raws:
-            if raw is None:
-                continue
-            ann = orjson.loads(raw)
-            if _matches(ann, kind, params.get("q"), params.get("category"), since):
-                found.append(ann)
-    next_cursor = None
-    if len(found) > limit:
-        last = found[limit - 1]
-        next_cursor = f"{last['published_at']}:{last['id']}"
-    return page([render(a) for a in found[:limit]], next_cursor)
+    if cursor is not None and not SORT_KEY.fullmatch(cursor):
+        raise invalid("malformed cursor", "cursor")
+    filters = _filters(request)
+    since, until = _time(request, "since"), _time(request, "until")
+    q = request.query_params.get("q") or None
+    items, next_cursor = await mall(request).projector.board.search(filters, q, cursor, since, until, limit)
+    return page([render(a) for a in items], next_cursor)
 
 
 async def get_announcement(request: Request) -> Response:
-    raw = await mall(request).redis.hget(keys.ANNOUNCEMENTS, request.path_params["announcement_id"])
-    if raw is None:
+    found = await mall(request).projector.board.get(request.path_params["announcement_id"])
+    if found is None:
         raise not_found("announcement")
-    return json(render(orjson.loads(raw)))
+    return json(render(found))
+
+
+async def announcement_page(request: Request) -> Response:
+    """The printable page of an announcement, in Chinese, as the national format lays it out."""
+    found = await mall(request).projector.board.get(request.path_params["announcement_id"])
+    if found is None:
+        return HTMLResponse(printable.not_found_page(), status_code=404)
+    return HTMLResponse(printable.announcement_page(found))
 
 
 async def stats(request: Request) -> Response:
     m = mall(request)
-    totals = {k.decode(): int(v) for k, v in (await m.redis.hgetall(keys.STATS_TOTALS)).items()}
-    budget = totals.get("budget_fen", 0)
-    savings = totals.get("savings_fen", 0)
-    cycles = await m.redis.zcard(keys.STATS_CYCLES)
-    median = None
-    if cycles:
-        middle = await m.redis.zrange(keys.STATS_CYCLES, (cycles - 1) // 2, cycles // 2, withscores=True)
-        median = sum(score for _, score in middle) / len(middle)
-    return json({
-        "suppliers": await m.docs.count("supplier"),
-        "bidding_announcements": totals.get("bidding_announcements", 0),
-        "deal_announcements": totals.get("deal_announcements", 0),
-        "failed": totals.get("failed", 0),
-        "budget_fen": budget,
-        "deal_fen": totals.get("deal_fen", 0),
-        "savings_fen": savings,
-        "saving_rate": round(savings / budget, 4) if budget else 0.0,
-        "median_cycle_working_days": median,
-    })
+    by = request.query_params.get("by")
+    if by is None:
+        return json({"suppliers": await m.docs.count("supplier"), **await m.projector.stats.totals()})
+    if by not in DIMENSIONS:
+        raise invalid(f"by must be one of {', '.join(DIMENSIONS)}", "by")
+    items = await m.projector.stats.groups(by)
+    if by in ("category", "unit"):
+        names = await m.docs.get_many("category" if by == "category" else "unit", [i["key"] for i in items])
+        for item, doc in zip(items, names, strict=True):
+            item["name"] = None if doc is None else doc.get("name")
+    return json({"by": by, "items": items})
 
 
 routes = [
     Route("/api/announcements", list_announcements, methods=["GET"]),
     Route("/api/announcements/{announcement_id}", get_announcement, methods=["GET"]),
+    Route("/announcements/{announcement_id}", announcement_page, methods=["GET"]),
     Route("/api/stats", stats, methods=["GET"]),
 ]

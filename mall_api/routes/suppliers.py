@@ -13,12 +13,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from catalog.codes import is_valid_code
+from engine.credit_code import is_valid_credit_code
 from mall_api import schemas
 from mall_api.auth import require
 from mall_api.clock import from_rfc3339, now_ms, to_rfc3339
 from mall_api.context import body, json, mall, page, page_params, principal
 from mall_api.eligibility import admits, credit_status
 from mall_api.errors import conflict, invalid, not_found
+from mall_api.library_search import all_of, query
 from mall_api.store.documents import Doc, Documents
 
 GOOD: dict[str, Any] = {"status": "good", "reason": None, "until_ms": None}
@@ -50,6 +52,8 @@ async def _views(docs: Documents, suppliers: list[Doc]) -> list[Doc]:
 async def create(request: Request) -> Response:
     require(principal(request), "admin")
     entry = await body(request, schemas.Supplier)
+    if not is_valid_credit_code(entry.credit_code):
+        raise invalid("not a unified social credit code: its check character is wrong (GB 32100)", "credit_code")
     docs = mall(request).docs
     categories = list(dict.fromkeys(entry.categories))
     known = await docs.get_many("category", categories)
@@ -58,7 +62,7 @@ async def create(request: Request) -> Response:
         raise invalid(f"not in the catalog: {', '.join(missing)}", "categories")
     doc = {
         "id": entry.id, "name": entry.name, "credit_code": entry.credit_code, "categories": categories,
-        "credit": GOOD, "credit_history": [], "created_at": to_rfc3339(now_ms()),
+        "address": entry.address, "credit": GOOD, "credit_history": [], "created_at": to_rfc3339(now_ms()),
     }
     if not await docs.create("supplier", entry.id, doc):
         raise conflict(f"Supplier {entry.id} already exists")
@@ -70,7 +74,8 @@ async def listing(request: Request) -> Response:
     category = request.query_params.get("category") or None
     if category is not None and not is_valid_code(category):
         raise invalid(f"{category} is not a procurement item code", "category")
-    keep = None if category is None else lambda doc: admits(doc["categories"], category)
+    admitted = None if category is None else lambda doc: admits(doc["categories"], category)
+    keep = all_of(query(request, "id", "name", "credit_code"), admitted)
     docs = mall(request).docs
     items, next_cursor = await docs.page("supplier", cursor, limit, keep)
     return page(await _views(docs, items), next_cursor)

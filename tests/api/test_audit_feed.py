@@ -52,8 +52,8 @@ def test_feed_streams_the_log_gap_free_and_ends(client: TestClient, auth: Auth) 
 def test_feed_is_for_supervisors(client: TestClient, auth: Auth) -> None:
     seed_libraries(client, auth)
     aid = launch(client, auth, filed_plan(client, auth)["id"])["id"]
-    for role, code in (("supplier", 4403), ("buyer", 4403)):
-        token = auth(role, "S1")["Authorization"][7:]
+    for role, who, code in (("supplier", "S1", 4403), ("buyer", "U1", 4403), ("dept", "D2", 4403)):
+        token = auth(role, who)["Authorization"][7:]
         with client.websocket_connect(f"/ws/audit/{aid}?token={token}") as ws, \
                 pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()

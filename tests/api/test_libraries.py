@@ -13,9 +13,10 @@ from mall_api.auth import Tokens
 from mall_api.clock import from_rfc3339, now_ms, to_rfc3339
 from mall_api.eligibility import supplier_eligible
 from mall_api.store.documents import Documents
+from tests.flow import credit_code
 
 Auth = Callable[[str, str], dict[str, str]]
-CREDIT_CODE = "91150400MA0000001X"
+CREDIT_CODE = credit_code(1)
 DAY_MS = 86_400_000
 
 
@@ -133,6 +134,24 @@ def test_supplier_invalid(client: TestClient, admin: dict[str, str], auth: Auth)
     unknown_field = {**body, "credit_code": CREDIT_CODE, "x": 1}
     error(client.post("/api/suppliers", json=unknown_field, headers=admin), 400, "INVALID")
     error(client.post("/api/suppliers", json=body, headers=auth("supplier", "S1")), 403, "FORBIDDEN")
+
+
+@pytest.mark.parametrize("code", [
+    CREDIT_CODE[:-1] + ("0" if CREDIT_CODE[-1] != "0" else "1"),  # wrong check character
+    CREDIT_CODE[:8] + CREDIT_CODE[9] + CREDIT_CODE[8] + CREDIT_CODE[10:],  # two characters swapped
+    "91350100M000100Y4I",  # I is not in the GB 32100 character set
+    "91350100M000100Y43".lower(),
+    "91350100M000100Y4",  # 17 characters
+])
+def test_credit_code_with_a_wrong_check_character_is_refused(
+    client: TestClient, admin: dict[str, str], code: str
+) -> None:
+    add_category(client, admin, "A020101")
+    body = {"id": "S1", "name": "供应商", "credit_code": code, "categories": ["A020101"]}
+    error(client.post("/api/suppliers", json=body, headers=admin), 400, "INVALID", "credit_code")
+    error(client.get("/api/suppliers/S1"), 404, "NOT_FOUND")  # bad input changes nothing
+    good = {**body, "credit_code": "91350100M000100Y43"}  # the standard's own example
+    assert client.post("/api/suppliers", json=good, headers=admin).status_code == 201
 
 
 def test_admitted_for_parent_is_eligible_for_sub_category(
@@ -259,3 +278,49 @@ def test_tokens(client: TestClient, admin: dict[str, str], auth: Auth) -> None:
     short = {"role": "buyer", "id": "U1", "ttl_s": 0}
     error(client.post("/api/tokens", json=short, headers=admin), 400, "INVALID", "ttl_s")
     assert Tokens("another-secret-that-is-long-enough-xx").verify(issued["token"]) is None
+
+
+# --- search and pagination of every library list ---------------------------------------------------
+
+def test_every_library_list_is_searched_and_paged(client: TestClient, admin: dict[str, str]) -> None:
+    def ids(path: str, **params: str) -> list[str]:
+        r = client.get(path, params=params)
+        assert r.status_code == 200, r.text
+        return [entry["id"] for entry in r.json()["items"]]
+
+    for i, name in enumerate(("市教育局", "市卫健委", "市教育考试院")):
+        client.post("/api/departments", json={"id": f"D{i}", "name": name}, headers=admin)
+    assert ids("/api/departments", q="教育") == ["D0", "D2"]
+    assert ids("/api/departments", q="d1") == ["D1"]  # ids too, case-insensitively
+    assert ids("/api/departments", q="教育", limit="1") == ["D0"]
+    assert ids("/api/departments", q="教育", limit="1", cursor="D0") == ["D2"]
+    for i, (name, dept) in enumerate((("赤峰第一中学", "D0"), ("赤峰市医院", "D1"), ("赤峰第二中学", "D0"))):
+        client.post("/api/units", json={"id": f"U{i}", "name": name, "department_id": dept}, headers=admin)
+    assert ids("/api/units", q="中学") == ["U0", "U2"]
+    assert ids("/api/units", q="中学", department_id="D1") == []
+    assert ids("/api/units", q="赤峰", department_id="D1") == ["U1"]
+
+    add_category(client, admin, "A020101", "计算机")
+    add_category(client, admin, "A020201", "复印机")
+    for i, (name, category) in enumerate((("联想", "A020101"), ("华为", "A020101"), ("联想办公", "A020201"))):
+        body = {"id": f"S{i}", "name": name, "credit_code": credit_code(i + 1), "categories": [category]}
+        assert client.post("/api/suppliers", json=body, headers=admin).status_code == 201
+    assert ids("/api/suppliers", q="联想") == ["S0", "S2"]
+    assert ids("/api/suppliers", q="联想", category="A02010105") == ["S0"]
+    assert ids("/api/suppliers", q=credit_code(2)) == ["S1"]
+    page = client.get("/api/suppliers", params={"limit": "2"}).json()
+    assert [s["id"] for s in page["items"]] == ["S0", "S1"] and page["next_cursor"] == "S1"
+
+    client.post("/api/agencies", json={"id": "G1", "name": "内蒙古招标有限公司", "contact": "0476-1234567"},
+                headers=admin)
+    client.post("/api/agencies", json={"id": "G2", "name": "赤峰采购代理", "contact": "0476-7654321"}, headers=admin)
+    assert ids("/api/agencies", q="招标") == ["G1"]
+    assert ids("/api/agencies", q="7654") == ["G2"]
+    wang = {"id": "E1", "name": "王工", "specialities": ["计算机", "网络设备"]}
+    client.post("/api/experts", json=wang, headers=admin)
+    client.post("/api/experts", json={"id": "E2", "name": "李工", "specialities": ["医疗设备"]}, headers=admin)
+    assert ids("/api/experts", q="网络") == ["E1"]
+    assert ids("/api/experts", speciality="医疗设备") == ["E2"]
+    assert ids("/api/experts", speciality="医疗") == []  # a speciality is matched whole
+    assert ids("/api/experts", q="工", limit="1", cursor="E1") == ["E2"]
+    error(client.get("/api/experts", params={"limit": "501"}), 400, "INVALID", "limit")

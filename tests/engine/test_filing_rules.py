@@ -12,6 +12,7 @@ from engine.filing import (
     NONE,
     PLAN_TRANSITIONS,
     batch_number,
+    law_triggers,
     mall_eligible,
     needs_approval,
     plan_next,
@@ -193,3 +194,20 @@ def test_no_path_to_filed_is_longer_than_review_plus_approval() -> None:
     assert max(len(route) for route in routes) == 3
     assert ["submit", "approve_for_approval", "approve"] in routes
     assert ["submit", "approve"] in routes
+
+
+@pytest.mark.parametrize(("method", "imported", "original", "budget", "expected"), [
+    ("mall_auction", False, None, 100, {"always", "mall_auction"}),
+    ("single_source", False, None, 100, {"always", "single_source"}),
+    ("inquiry", True, None, 100, {"always", "imported"}),
+    ("inquiry", False, "open_tender", 100, {"always", "method_change"}),
+    ("open_tender", False, "open_tender", THRESHOLD, {"always", "above_threshold"}),
+    ("single_source", True, "open_tender", THRESHOLD - 1, {"always", "single_source", "method_change", "imported"}),
+])
+def test_law_triggers_name_every_matching_trigger_with_a_reason(
+    method: str, imported: bool, original: str | None, budget: int, expected: set[str]
+) -> None:
+    found = law_triggers(method=method, imported=imported, original_method=original, budget_fen=budget,
+                         threshold_fen=THRESHOLD)
+    assert set(found) == expected
+    assert all(reason for reason in found.values())
