@@ -27,8 +27,10 @@ from mall_api.routes import archives, auctions, audit, catalog, libraries, ocds,
 from mall_api.settings import Settings
 from mall_api.store.documents import Documents
 from mall_api.store.log import AuctionLog
+from mall_api.web import pages
 
 log = logging.getLogger("mall")
+SHUTDOWN_STEP_S = 5.0
 
 
 def connect(url: str) -> Redis:
@@ -83,9 +85,13 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
-            await registry.stop()
-            await redis.aclose()
-            await redis.connection_pool.disconnect()
+            # Shutdown is bounded: a task cancelled while it waited for a pooled connection can leave
+            # the pool's lock held (an asyncio.Condition quirk of Python 3.11), and stopping must not hang.
+            for step in (registry.stop(), redis.aclose(), redis.connection_pool.disconnect()):
+                try:
+                    await asyncio.wait_for(step, SHUTDOWN_STEP_S)
+                except Exception as exc:  # shutting down: report and go on
+                    log.warning("shutdown step did not finish cleanly: %r", exc)
 
     routes = [
         *libraries.routes,
@@ -101,6 +107,7 @@ def create_app(settings: Settings) -> Starlette:
         *ws.routes,
         *audit_feed.routes,
         *openapi.routes,
+        *pages.routes,
     ]
     app = Starlette(
         routes=routes,

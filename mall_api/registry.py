@@ -107,7 +107,7 @@ class Registry:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.scheduler.stop()
         for runner in self._runners.values():

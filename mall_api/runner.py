@@ -83,7 +83,7 @@ class AuctionRunner:
 
     async def stop(self) -> None:
         self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._task
 
     def follow(self, seq: int) -> None:
