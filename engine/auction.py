@@ -12,7 +12,7 @@ command that repeats a bid's `ref` decides nothing: `answer_for` returns the fir
 `next_deadline()` says when the shell must next send a `Tick`.
 """
 
-from typing import NamedTuple
+import msgspec
 
 from engine.codes import BidCode
 from engine.commands import AuctionCommand, Cancel, Launch, PlaceBid, Tick
@@ -36,7 +36,10 @@ from engine.transitions import NONE, TERMINAL, IllegalTransition, next_status
 TOO_FEW_BIDDERS = "TOO_FEW_BIDDERS"
 
 
-class Accepted(NamedTuple):
+class Accepted(msgspec.Struct, frozen=True, gc=False):
+    """The answer to an accepted bid. Kept for every bid for idempotency, so untracked by the garbage
+    collector (gc=False): millions of them must not lengthen collections."""
+
     ref: str
     price_fen: int
     rank: int | None
@@ -44,7 +47,7 @@ class Accepted(NamedTuple):
     at: int
 
 
-class Rejected(NamedTuple):
+class Rejected(msgspec.Struct, frozen=True, gc=False):
     ref: str
     code: BidCode
 

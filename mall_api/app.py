@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -27,7 +28,6 @@ from mall_api.routes import archives, auctions, audit, catalog, libraries, ocds,
 from mall_api.settings import Settings
 from mall_api.store.documents import Documents
 from mall_api.store.log import AuctionLog
-from mall_api.web import pages
 
 log = logging.getLogger("mall")
 SHUTDOWN_STEP_S = 5.0
@@ -81,6 +81,9 @@ def create_app(settings: Settings) -> Starlette:
         app.state.mall = Mall(settings, redis, docs, event_log, hub, registry, tokens, projector)
         loaded = await registry.load_live()
         registry.start()
+        # What start-up built lives as long as the process: keep it out of every future collection.
+        gc.collect()
+        gc.freeze()
         log.info("mall ready: %d live auctions loaded", loaded)
         try:
             yield
@@ -107,7 +110,6 @@ def create_app(settings: Settings) -> Starlette:
         *ws.routes,
         *audit_feed.routes,
         *openapi.routes,
-        *pages.routes,
     ]
     app = Starlette(
         routes=routes,

@@ -8,8 +8,16 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+_last_second: tuple[int, str] = (-1, "")
+
+
 def to_rfc3339(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    """`2026-12-04T19:05:00.123Z`. Every acknowledgement carries one: the formatted second is reused."""
+    global _last_second
+    second, millis = divmod(ms, 1000)
+    if _last_second[0] != second:
+        _last_second = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S."))
+    return f"{_last_second[1]}{millis:03d}Z"
 
 
 def from_rfc3339(text: str) -> int:

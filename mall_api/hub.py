@@ -40,7 +40,7 @@ class BookView:
 class Watcher:
     """One socket's outbox. `pump` (run by the socket's writer) drains it."""
 
-    __slots__ = ("close_code", "frames", "last_seq", "limit", "on_overflow", "ready", "supplier_id")
+    __slots__ = ("close_code", "frames", "inflight", "last_seq", "limit", "on_overflow", "ready", "supplier_id")
 
     def __init__(self, supplier_id: str | None, limit: int, last_seq: int) -> None:
         self.supplier_id = supplier_id
@@ -52,10 +52,12 @@ class Watcher:
         # Called once when the outbox overflows: the writer is stuck on a peer that does not read,
         # so the socket must be closed from outside the writer.
         self.on_overflow: Callable[[], None] | None = None
+        # Bids read from this socket and not answered yet: a normal close waits for their answers.
+        self.inflight = 0
 
     def push(self, frame: str) -> None:
-        if self.close_code is not None:
-            return
+        if self.close_code is not None and self.close_code != CLOSE_NORMAL:
+            return  # closing for a fault: nothing more is sent
         if len(self.frames) >= self.limit:
             self.frames.clear()
             self.close_code = CLOSE_TRY_AGAIN_LATER

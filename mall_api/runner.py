@@ -163,6 +163,7 @@ class AuctionRunner:
                 future.set_result(decided)
         if events:
             self._committed_seq = self.auction.seq
+            self._remote_seq = max(self._remote_seq, self._committed_seq)  # our own notice needs no catch-up
             self._signal_change()
             await self._after_commit(self, events, True)
 

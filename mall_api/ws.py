@@ -24,7 +24,7 @@ from mall_api.clock import now_ms, to_rfc3339
 from mall_api.closing import close_now
 from mall_api.context import mall, principal
 from mall_api.eligibility import supplier_eligible
-from mall_api.hub import CLOSE_TRY_AGAIN_LATER, Watcher
+from mall_api.hub import CLOSE_NORMAL, CLOSE_TRY_AGAIN_LATER, Watcher
 from mall_api.limits import CLOSE_FRAME_BUDGET, CLOSE_TOO_MANY_CONNECTIONS, ConnectionCounter, FrameBudget
 from mall_api.registry import closed_frame
 from mall_api.runner import AuctionRunner, Outcome, StoreUnavailable
@@ -33,6 +33,8 @@ CLOSE_BAD_TOKEN = 4401
 CLOSE_UNKNOWN_AUCTION = 4404
 CLOSE_TOO_BIG = 1009
 ELIGIBILITY_TTL_MS = 1000
+ANSWER_GRACE_S = 5.0
+CLOSE_LINGER_S = 0.5
 
 
 def snapshot(auction: Auction, supplier_id: str | None) -> wire.Snapshot:
@@ -131,7 +133,9 @@ async def _read(
     eligibility: _Eligibility | None,
 ) -> None:
     budget = FrameBudget(mall(websocket).settings.ws_msg_budget, now_ms())
-    while watcher.close_code is None:
+    # After `closed` (a normal close) the socket is still read until it closes, so that every bid the
+    # client sent before it saw `closed` gets its answer.
+    while watcher.close_code in (None, CLOSE_NORMAL):
         msg: dict[str, Any] = await websocket.receive()
         if msg["type"] == "websocket.disconnect":
             watcher.finish()  # the client left: stop the writer too, freeing the socket's slot now
@@ -157,10 +161,21 @@ async def _read(
         if not runner.rate.allow(supplier_id, at):
             watcher.push(rejected(bid.ref, BidCode.RATE_LIMITED))
             continue
+        if runner.auction.finished:
+            # Over: the first answer to a ref already used, else "not open"; the log is closed.
+            earlier = runner.auction.answer_for(supplier_id, bid.ref)
+            watcher.push(answer_frame(earlier) if earlier else rejected(bid.ref, BidCode.AUCTION_NOT_OPEN))
+            continue
         eligible = await eligibility.now(at)
         future = runner.submit(PlaceBid(at=at, supplier_id=supplier_id, ref=bid.ref, price_fen=bid.price_fen,
                                         eligible=eligible))
-        future.add_done_callback(lambda f, ref=bid.ref: watcher.push(_answer(f, ref)))
+        watcher.inflight += 1
+        future.add_done_callback(lambda f, ref=bid.ref: _answered(watcher, f, ref))
+
+
+def _answered(watcher: Watcher, future: "asyncio.Future[Outcome]", ref: str) -> None:
+    watcher.inflight -= 1
+    watcher.push(_answer(future, ref))
 
 
 def _too_big(data: str | bytes) -> bool:
@@ -184,6 +199,7 @@ def _answer(future: "asyncio.Future[Outcome]", ref: str) -> str:
 
 
 async def _pump(websocket: WebSocket, watcher: Watcher) -> None:
+    lingered = False
     try:
         while True:
             await watcher.ready.wait()
@@ -191,6 +207,19 @@ async def _pump(websocket: WebSocket, watcher: Watcher) -> None:
             while watcher.frames:
                 await websocket.send_text(watcher.frames.popleft())
             if watcher.close_code is not None:
+                if watcher.close_code == CLOSE_NORMAL and not lingered:
+                    # Bids the client sent before it saw `closed` are still arriving: read and answer
+                    # them for a moment before the close frame.
+                    lingered = True
+                    await asyncio.sleep(CLOSE_LINGER_S)
+                    watcher.ready.set()
+                    continue
+                if watcher.close_code == CLOSE_NORMAL and watcher.inflight > 0:
+                    # Answers to bids already read are on their way: send them before the close.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(watcher.ready.wait(), ANSWER_GRACE_S)
+                    if watcher.frames:
+                        continue
                 await websocket.close(watcher.close_code)
                 return
     except (WebSocketDisconnect, RuntimeError, OSError):
