@@ -28,6 +28,7 @@ from mall_api.routes import archives, auctions, audit, catalog, libraries, ocds,
 from mall_api.settings import Settings
 from mall_api.store.documents import Documents
 from mall_api.store.log import AuctionLog
+from mall_api.web import pages
 
 log = logging.getLogger("mall")
 SHUTDOWN_STEP_S = 5.0
@@ -110,6 +111,7 @@ def create_app(settings: Settings) -> Starlette:
         *ws.routes,
         *audit_feed.routes,
         *openapi.routes,
+        *pages.routes,
     ]
     app = Starlette(
         routes=routes,

@@ -21,6 +21,10 @@ def serve(args: argparse.Namespace) -> int:
     from mall_api.embedded import EmbeddedStore
 
     settings = Settings.from_env()
+    if args.demo:
+        from mall_api.demo import run as demo
+
+        demo.prepare(settings.data_dir)
     # uvicorn re-raises the signal that stopped it once it has shut down; exit through Python so
     # that the embedded store below is stopped too rather than orphaned.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -34,6 +38,8 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["REDIS_URL"] = settings.redis_url or ""
         os.environ["MALL_DATA_DIR"] = str(settings.data_dir)
         load_secret(settings.secret, settings.data_dir)  # generated once, before the workers race for it
+    if args.demo:
+        demo.start(settings, args.host, args.port)
     app: Any = "mall_api.app:from_env" if args.workers > 1 else create_app(settings)
     try:
         uvicorn.run(
@@ -69,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--log-level", default="info")
     run.add_argument("--workers", type=int, default=1, help="processes sharing one store")
+    run.add_argument("--demo", action="store_true", help="seed a demo city and keep auctions running (empty data dir)")
     run.set_defaults(handler=serve)
     tok = commands.add_parser("token", help="print a signed token")
     tok.add_argument("role", choices=ROLES)

@@ -92,7 +92,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/api/announcements/{announcement_id}", "One announcement"),
     Endpoint("GET", "/announcements/{announcement_id}", "An announcement's printable page (HTML, in Chinese)",
              media="text/html"),
-    Endpoint("GET", "/api/stats", "The figures the mall reports to the public; per category, unit or month with `by`",
+    Endpoint("GET", "/", "The public portal: live auctions and the announcement search (HTML, in Chinese)",
+             media="text/html"),
+    Endpoint("GET", "/stats", "The statistics page, charts drawn as SVG (HTML, in Chinese)", media="text/html"),
+    Endpoint("GET", "/auctions/{auction_id}", "The supplier bidding room (HTML, in Chinese)", media="text/html"),
+    Endpoint("GET", "/buyer", "The purchasing unit's console: file plans, launch and cancel auctions (HTML)",
+             media="text/html"),
+    Endpoint("GET", "/admin", "The finance bureau's console: mall directory, suppliers, reference prices (HTML)",
+             media="text/html"),
+    Endpoint("GET", "/review", "The department's review queue and the admin's approval queue (HTML)",
+             media="text/html"),
+    Endpoint("GET", "/api/stats", "The figures the mall reports to the public; per category, unit or month with `by`, "
+             "or the cycle-time distribution with `by=cycle`",
              query=("by",)),
     Endpoint("GET", "/api/audit/{auction_id}", "Every stored event of an auction with its chain link, verified",
              roles=("admin", "dept")),
@@ -111,6 +122,8 @@ WEBSOCKETS = {
     "Closes: 1000 after `end`, 4401 bad token, 4403 wrong role, 4404 unknown auction.",
 }
 
+MOUNTS = {"/static": "The pages' stylesheet and ES modules (mall_api/static/), as files."}
+
 _QUERY: dict[str, dict[str, Any]] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
     "cursor": {"type": "string"},
@@ -127,7 +140,7 @@ _QUERY: dict[str, dict[str, Any]] = {
     "buyer": {"type": "string", "description": "a purchasing unit id"},
     "supplier": {"type": "string", "description": "a supplier id"},
     "until": {"type": "string", "description": "an RFC 3339 time; empty means no bound"},
-    "by": {"type": "string", "enum": ["category", "unit", "month"]},
+    "by": {"type": "string", "enum": ["category", "unit", "month", "cycle"]},
     "unit": {"type": "string", "description": "a purchasing unit id"},
     "auction_id": {"type": "string"},
 }
@@ -223,6 +236,7 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
         "x-websockets": WEBSOCKETS,
+        "x-mounts": MOUNTS,
     }
 
 

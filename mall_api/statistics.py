@@ -87,6 +87,13 @@ class Statistics:
         middle = await self._redis.zrange(key, (size - 1) // 2, size // 2, withscores=True)
         return sum(score for _, score in middle) / len(middle)
 
+    async def cycle_distribution(self) -> list[dict[str, int]]:
+        """How many awarded auctions took each whole number of working days from filing to the deal."""
+        counts: dict[int, int] = {}
+        for _, score in await self._redis.zrange(cycles_key(), 0, -1, withscores=True):
+            counts[int(score)] = counts.get(int(score), 0) + 1
+        return [{"working_days": days, "auctions": n} for days, n in sorted(counts.items())]
+
     async def totals(self) -> dict[str, Any]:
         raw = {k.decode(): int(v) for k, v in (await self._redis.hgetall(keys.STATS_TOTALS)).items()}
         return self._figures(raw, await self.median_cycle(cycles_key()))
