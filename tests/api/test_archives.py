@@ -11,18 +11,7 @@ from starlette.testclient import TestClient
 from mall_api import wire
 from mall_api.routes import archives
 from tests.flow import CATEGORY, Auth, launch, seed_libraries
-
-
-def recv(ws: Any) -> wire.ServerMessage:
-    return wire.server_decoder.decode(ws.receive_text())
-
-
-def bid(ws: Any, ref: str, price: int) -> wire.Accepted | wire.Rejected:
-    ws.send_text(wire.encode(wire.Bid(ref=ref, price_fen=price)).decode())
-    while True:
-        frame = recv(ws)
-        if isinstance(frame, wire.Accepted | wire.Rejected) and frame.ref == ref:
-            return frame
+from tests.wsclient import bid, recv
 
 
 def archive_when_ready(client: TestClient, batch_no: str) -> dict[str, Any]:

@@ -1,25 +1,12 @@
 """The auction cycle in-process: launch rules, bidding over the websocket, close, announcements, stats."""
 
 import time
-from typing import TypeVar
 
 from starlette.testclient import TestClient
 
 from mall_api import wire
 from tests.flow import Auth, filed_plan, launch, seed_libraries
-
-T = TypeVar("T")
-
-
-def recv(ws) -> wire.ServerMessage:  # type: ignore[no-untyped-def]
-    return wire.server_decoder.decode(ws.receive_text())
-
-
-def until(ws, kind: type[T]) -> T:  # type: ignore[no-untyped-def]
-    """Read frames until one of `kind` arrives (book and rank frames may come between)."""
-    while not isinstance(frame := recv(ws), kind):
-        assert not isinstance(frame, wire.Closed | wire.Error), frame
-    return frame
+from tests.wsclient import recv, until
 
 
 def test_open_auction_cycle(client: TestClient, auth: Auth) -> None:

@@ -1,7 +1,7 @@
 """Every 4xx of API.md's auction section, and the live rules over the websocket, in-process."""
 
 import time
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -9,31 +9,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from mall_api import wire
 from tests.flow import SKU, Auth, filed_plan, launch, now_rfc3339, seed_libraries
-
-T = TypeVar("T")
-
-
-def recv(ws: Any) -> wire.ServerMessage:
-    return wire.server_decoder.decode(ws.receive_text())
-
-
-def until(ws: Any, kind: type[T]) -> T:
-    while not isinstance(frame := recv(ws), kind):
-        pass
-    return frame
-
-
-def socket(client: TestClient, auth: Auth, auction_id: str, role: str = "supplier", who: str = "S1") -> Any:
-    token = auth(role, who)["Authorization"][7:]
-    return client.websocket_connect(f"/ws/auctions/{auction_id}?token={token}")
-
-
-def bid(ws: Any, ref: str, price: int) -> wire.Accepted | wire.Rejected:
-    ws.send_text(wire.encode(wire.Bid(ref=ref, price_fen=price)).decode())
-    while True:
-        frame = recv(ws)
-        if isinstance(frame, wire.Accepted | wire.Rejected) and frame.ref == ref:
-            return frame
+from tests.wsclient import bid, recv, socket, until
 
 
 @pytest.fixture

@@ -3,32 +3,21 @@ and bids again once cleared. The websocket re-reads a bidder's standing at most 
 (`mall_api.ws.ELIGIBILITY_TTL_MS`), so the test waits that long after each credit action."""
 
 import time
-from typing import Any
 
 from starlette.testclient import TestClient
 
 from mall_api import wire
 from mall_api.ws import ELIGIBILITY_TTL_MS
 from tests.flow import Auth, filed_plan, launch, seed_libraries
+from tests.wsclient import bid, recv, socket
 
 SETTLE_S = ELIGIBILITY_TTL_MS / 1000 + 0.2
 
 
-def recv(ws: Any) -> wire.ServerMessage:
-    return wire.server_decoder.decode(ws.receive_text())
 
 
-def bid(ws: Any, ref: str, price: int) -> wire.Accepted | wire.Rejected:
-    ws.send_text(wire.encode(wire.Bid(ref=ref, price_fen=price)).decode())
-    while True:
-        frame = recv(ws)
-        if isinstance(frame, wire.Accepted | wire.Rejected) and frame.ref == ref:
-            return frame
 
 
-def socket(client: TestClient, auth: Auth, auction_id: str, supplier: str) -> Any:
-    token = auth("supplier", supplier)["Authorization"][7:]
-    return client.websocket_connect(f"/ws/auctions/{auction_id}?token={token}")
 
 
 def credit(client: TestClient, auth: Auth, kind: str) -> None:
@@ -39,7 +28,7 @@ def credit(client: TestClient, auth: Auth, kind: str) -> None:
 def test_blacklisting_during_an_open_auction_refuses_the_next_bid(client: TestClient, auth: Auth) -> None:
     seed_libraries(client, auth)
     auction = launch(client, auth, filed_plan(client, auth)["id"], duration_s=60)
-    with socket(client, auth, auction["id"], "S1") as s1, socket(client, auth, auction["id"], "S2") as s2:
+    with socket(client, auth, auction["id"], who="S1") as s1, socket(client, auth, auction["id"], who="S2") as s2:
         recv(s1)
         recv(s2)
         assert isinstance(bid(s1, "a", 4_800_000), wire.Accepted)
