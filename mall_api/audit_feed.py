@@ -13,20 +13,17 @@ import contextlib
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from mall_api.context import mall, principal
+from mall_api.context import accept_caller, mall
 from mall_api.routes.audit import may_supervise
 
-CLOSE_BAD_TOKEN = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_UNKNOWN_AUCTION = 4404
 PAGE = 1000
 
 
 async def audit_socket(websocket: WebSocket) -> None:
-    await websocket.accept()
-    who = principal(websocket)
+    who = await accept_caller(websocket)
     if who is None:
-        await websocket.close(CLOSE_BAD_TOKEN, "a valid token is required")
         return
     if who.role not in ("admin", "dept"):
         await websocket.close(CLOSE_FORBIDDEN, "the audit feed is for supervisors")

@@ -9,6 +9,7 @@ import orjson
 from redis.asyncio import Redis
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from starlette.websockets import WebSocket
 
 from mall_api.auth import Principal, Tokens, bearer
 from mall_api.errors import from_validation, invalid
@@ -43,6 +44,19 @@ def mall(conn: HTTPConnection) -> Mall:
 def principal(conn: HTTPConnection) -> Principal | None:
     token = bearer(conn.headers.get("authorization")) or conn.query_params.get("token")
     return None if token is None else mall(conn).tokens.verify(token)
+
+
+CLOSE_BAD_TOKEN = 4401
+
+
+async def accept_caller(websocket: WebSocket) -> Principal | None:
+    """Accept a websocket and return its caller; without a valid token close it 4401 and return None
+    (a close code can only be sent on an accepted socket)."""
+    await websocket.accept()
+    who = principal(websocket)
+    if who is None:
+        await websocket.close(CLOSE_BAD_TOKEN, "a valid token is required")
+    return who
 
 
 async def body(request: Request, kind: type[T]) -> T:

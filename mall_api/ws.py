@@ -22,14 +22,13 @@ from mall_api import wire
 from mall_api.auth import Principal
 from mall_api.clock import now_ms, to_rfc3339
 from mall_api.closing import close_now
-from mall_api.context import mall, principal
+from mall_api.context import accept_caller, mall
 from mall_api.eligibility import supplier_eligible
 from mall_api.hub import CLOSE_NORMAL, CLOSE_TRY_AGAIN_LATER, Watcher
 from mall_api.limits import CLOSE_FRAME_BUDGET, CLOSE_TOO_MANY_CONNECTIONS, ConnectionCounter, FrameBudget
 from mall_api.registry import closed_frame
 from mall_api.runner import AuctionRunner, Outcome, StoreUnavailable
 
-CLOSE_BAD_TOKEN = 4401
 CLOSE_UNKNOWN_AUCTION = 4404
 CLOSE_TOO_BIG = 1009
 ELIGIBILITY_TTL_MS = 1000
@@ -82,10 +81,8 @@ class _Eligibility:
 
 
 async def auction_socket(websocket: WebSocket) -> None:
-    await websocket.accept()
-    who = principal(websocket)
+    who = await accept_caller(websocket)
     if who is None:
-        await websocket.close(CLOSE_BAD_TOKEN, "a valid token is required")
         return
     connections: ConnectionCounter = websocket.app.state.ws_connections
     key = f"{who.role}:{who.id}"
