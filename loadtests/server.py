@@ -30,6 +30,21 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def await_answer(proc: "subprocess.Popen[bytes]", base: str, timeout: float) -> str | None:
+    """Poll `GET base/api/stats` until the mall answers 200: None once it does, else why it did not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return f"mall exited with {proc.returncode}"
+        try:
+            if httpx.get(f"{base}/api/stats", timeout=1).status_code == 200:
+                return None
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    return f"mall did not answer in {timeout} s"
+
+
 class _Child:
     """A child in its own session, stopped with its whole process group."""
 
@@ -89,19 +104,12 @@ class MallServer(_Child):
             env["REDIS_URL"] = self.redis_url
         self._spawn([self.python, "-m", "mall_api.cli", "serve", "--port", str(self.port),
                      "--log-level", "warning"], env)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"mall exited with {self.proc.returncode}: {self.log_tail()}")
-            try:
-                if httpx.get(f"{self.base}/api/stats", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        assert self.proc is not None
+        problem = await_answer(self.proc, self.base, timeout)
+        if problem is None:
+            return self
         self.stop()
-        raise RuntimeError(f"mall did not answer in {timeout} s: {self.log_tail()}")
+        raise RuntimeError(f"{problem}: {self.log_tail()}")
 
     def admin_token(self) -> str:
         from mall_api.auth import Tokens

@@ -137,7 +137,8 @@ async def _read(
         if msg["type"] == "websocket.disconnect":
             watcher.finish()  # the client left: stop the writer too, freeing the socket's slot now
             return
-        if not budget.spend(now_ms()):
+        at = now_ms()
+        if not budget.spend(at):
             watcher.finish(CLOSE_FRAME_BUDGET)
             return
         data = msg.get("text") if msg.get("text") is not None else msg.get("bytes")
@@ -154,7 +155,6 @@ async def _read(
         if supplier_id is None or eligibility is None:
             watcher.push(rejected(bid.ref, BidCode.NOT_ELIGIBLE))
             continue
-        at = now_ms()
         if not runner.rate.allow(supplier_id, at):
             watcher.push(rejected(bid.ref, BidCode.RATE_LIMITED))
             continue

@@ -1,15 +1,15 @@
 """A real `mall serve` process for integration tests (its own embedded store, or a given REDIS_URL)."""
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-
+from loadtests.server import await_answer
 from tests.conftest import SECRET
 
 # The console script `pip install` put beside this interpreter: the command a user runs.
@@ -56,18 +56,11 @@ class MallProcess:
 
     def wait_ready(self, timeout: float = 30) -> "MallProcess":
         assert self.proc is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"mall exited with {self.proc.returncode}: {self.log_tail()}")
-            try:
-                if httpx.get(f"{self.base}/api/stats", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        problem = await_answer(self.proc, self.base, timeout)
+        if problem is None:
+            return self
         self.kill()
-        raise RuntimeError(f"mall did not answer in {timeout} s: {self.log_tail()}")
+        raise RuntimeError(f"{problem}: {self.log_tail()}")
 
     def log_tail(self) -> str:
         path = self.data_dir / f"mall-{self.port}.log"
@@ -89,3 +82,19 @@ class MallProcess:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
         self.proc = None
+
+
+@contextlib.contextmanager
+def nodes_on(base_dir: Path, redis_url: str, count: int) -> Iterator[list[MallProcess]]:
+    """`count` mall processes on one store, started together, each with its own data directory."""
+    started: list[MallProcess] = []
+    try:
+        for n in range(count):
+            (base_dir / f"node{n}").mkdir()
+            started.append(MallProcess(base_dir / f"node{n}", redis_url=redis_url).spawn())
+        for node in started:
+            node.wait_ready()
+        yield started
+    finally:
+        for node in started:
+            node.stop()

@@ -11,24 +11,15 @@ import httpx
 import pytest
 
 from tests.flow import CATEGORY, Auth, seed_libraries
-from tests.integration.server import MallProcess
+from tests.integration.server import MallProcess, nodes_on
 
 PLANS = 60
 
 
 @pytest.fixture
 def servers(tmp_path: Path, redis_url: str) -> Iterator[list[MallProcess]]:
-    started: list[MallProcess] = []
-    try:
-        for n in range(2):
-            (tmp_path / f"server{n}").mkdir()
-            started.append(MallProcess(tmp_path / f"server{n}", redis_url=redis_url).spawn())
-        for server in started:
-            server.wait_ready()
+    with nodes_on(tmp_path, redis_url, 2) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
 
 
 def test_two_servers_filing_concurrently_number_without_gaps(servers: list[MallProcess], auth: Auth) -> None:

@@ -16,22 +16,13 @@ from engine.events import decode
 from mall_api import wire
 from mall_api.store import keys
 from tests.flow import Auth, filed_plan, launch, seed_libraries
-from tests.integration.server import MallProcess
+from tests.integration.server import MallProcess, nodes_on
 
 
 @pytest.fixture
 def nodes(tmp_path: Path, redis_url: str) -> Iterator[list[MallProcess]]:
-    started: list[MallProcess] = []
-    try:
-        for n in range(3):
-            (tmp_path / f"node{n}").mkdir()
-            started.append(MallProcess(tmp_path / f"node{n}", redis_url=redis_url).spawn())
-        for node in started:
-            node.wait_ready()
+    with nodes_on(tmp_path, redis_url, 3) as started:
         yield started
-    finally:
-        for node in started:
-            node.stop()
 
 
 def open_socket(node: MallProcess, auth: Auth, role: str, who: str, auction_id: str) -> ClientConnection:
